@@ -1,0 +1,55 @@
+# LLM Labs — every target creates the environment first if it is missing.
+#   make run    execute every lab (solutions/) headless on $(PROFILE) and write runs/$(PROFILE)/REPORT.md
+#   make test   package tests + every solution under nbval + sync checks (what CI runs)
+#   make lab    JupyterLab on labs/        make labs   regenerate labs/ from solutions/
+#   make zoo    build the model zoo        make data   regenerate data/ (byte-identical)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PROFILE ?= cpu
+# The tested torch build. With torch already installed (Colab, SageMaker), `pip install -r
+# requirements.txt` keeps it: requirements.txt only asks for a range.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.llmlab-installed
+PYTEST_ARGS ?=
+
+.PHONY: env run test lab labs zoo data solutions clean-cache help
+help:
+	@sed -n '1,6p' Makefile
+
+env: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	@echo "== creating $(VENV) (once; a few minutes) =="
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q -e . --no-deps
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+zoo: env
+	$(BIN)/python -m llmlab.zoo build
+
+data: env
+	$(BIN)/python -m llmlab.world build
+
+labs: env
+	$(BIN)/python -m llmlab.labs build
+
+run: env zoo
+	$(BIN)/python -m llmlab.run --profile $(PROFILE)
+
+# Re-execute the answer keys in place so their committed outputs come from a cpu run.
+solutions: env zoo
+	$(BIN)/python -m llmlab.run --profile cpu --inplace
+
+test: env zoo
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: env zoo
+	$(BIN)/jupyter lab labs/
+
+clean-cache:
+	rm -rf "$${LLMLAB_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/llmlab}"

@@ -1,0 +1,64 @@
+"""Exercise checks: run a student's function on cases with known answers and explain a failure.
+
+Each lab has its own module here (``llmlab.check.sampling`` for Lab 01, ...), built on the few
+helpers below, so every check in the course fails the same way: a ``CheckFailed`` whose message
+says what was expected, what came back, and the likely bug.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, NoReturn
+
+import torch
+
+
+class CheckFailed(AssertionError):
+    """An exercise gave a wrong answer; the message says what and, where we can tell, why."""
+
+
+def fail(exercise: str, message: str) -> NoReturn:
+    raise CheckFailed(f"✗ {exercise}: {message}")
+
+
+def passed(exercise: str, message: str = "all cases agree with the reference") -> None:
+    print(f"✓ {exercise}: {message}")
+
+
+def expect(condition: bool, exercise: str, message: str) -> None:
+    if not condition:
+        fail(exercise, message)
+
+
+def call(exercise: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a student's function, turning the stub's NotImplementedError into a clear message."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError as err:
+        fail(exercise, f"not implemented yet ({err}). Replace the `raise NotImplementedError` "
+                       "in the exercise cell with your code, run that cell, then this one.")
+
+
+def tensor_like(exercise: str, got: Any, expected: torch.Tensor, what: str = "result") -> torch.Tensor:
+    """Check type, shape and dtype family before comparing values."""
+    if not isinstance(got, torch.Tensor):
+        fail(exercise, f"{what} should be a torch.Tensor, got {type(got).__name__}.")
+    if tuple(got.shape) != tuple(expected.shape):
+        fail(exercise, f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}. "
+                       "Keep the batch and vocabulary dimensions; work along the last one.")
+    if got.is_floating_point() != expected.is_floating_point():
+        fail(exercise, f"{what} has dtype {got.dtype}, expected a {expected.dtype}-like tensor.")
+    return got
+
+
+def close(exercise: str, got: torch.Tensor, expected: torch.Tensor, what: str = "result",
+          atol: float = 1e-5, rtol: float = 1e-4, hint: str = "") -> None:
+    """Values equal within tolerance, treating matching infinities (masked logits) as equal."""
+    tensor_like(exercise, got, expected, what)
+    got_f, exp_f = got.double(), expected.double()
+    same_inf = torch.isinf(got_f) & torch.isinf(exp_f) & (torch.sign(got_f) == torch.sign(exp_f))
+    finite = torch.isfinite(got_f) & torch.isfinite(exp_f)
+    bad = ~(same_inf | (finite & torch.isclose(got_f, exp_f, atol=atol, rtol=rtol)))
+    if bad.any():
+        idx = tuple(int(i) for i in bad.nonzero()[0])
+        fail(exercise, f"{what} differs from the reference in {int(bad.sum())} of {bad.numel()} "
+                       f"entries; first at index {idx}: got {got_f[idx].item():.6g}, expected "
+                       f"{exp_f[idx].item():.6g}." + (f" {hint}" if hint else ""))

@@ -1,0 +1,46 @@
+"""Environment set-up shared by every lab: profile, seeds, threads, version printout."""
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import platform
+import random
+
+import numpy as np
+import torch
+
+from llmlab.config import Profile, get_profile
+
+PACKAGES = ("llmlab", "torch", "transformers", "tokenizers", "datasets", "peft", "trl",
+            "evaluate", "bitsandbytes", "rouge_score", "sacrebleu")
+
+
+def seed_everything(seed: int = 0) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = md.version(name)
+        except md.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def setup(profile: str | None = None, seed: int = 0, quiet: bool = False) -> Profile:
+    """Resolve the profile (``$LLMLAB_PROFILE`` overrides), seed, pin threads, print versions."""
+    prof = get_profile(profile)
+    seed_everything(seed)
+    threads = os.environ.get("LLMLAB_THREADS")
+    if threads:  # parallel test workers pin torch to 1 thread each (see DESIGN: CPU threads)
+        torch.set_num_threads(int(threads))
+    if not quiet:
+        v = versions()
+        device = torch.cuda.get_device_name(0) if prof.device == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+        print(f"profile={prof.name}  device={device}  seed={seed}")
+        print("  ".join(f"{k} {val}" for k, val in v.items()))
+    return prof

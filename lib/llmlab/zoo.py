@@ -1,0 +1,472 @@
+"""The model zoo: small Hugging Face models that the package trains itself on TinyWorld.
+
+    model, tokenizer = llmlab.zoo.load("gpt-base")     # builds (with a progress bar) if not cached
+    python -m llmlab.zoo list | build [NAMES] [--force] | verify
+
+A *recipe* says what to train (architecture, data, steps). A cache entry lives in
+``$LLMLAB_CACHE/<name>-<key>/`` where ``key`` hashes the recipe, the data files it reads (their
+sha256 from data/manifest.json), the source code that turns them into a model, and the keys of
+the tokenizer and parent it starts from: change any of them and the old entry is never served.
+Entries are written to a temporary folder and renamed into place, and ``meta.json`` lists every
+file's sha256, so a truncated or corrupt entry is detected and rebuilt, not crashed on.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import fcntl
+import hashlib
+import inspect
+import json
+import os
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from transformers import (AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, GPT2Config,
+                          GPT2LMHeadModel, PreTrainedModel, PreTrainedTokenizerFast, T5Config,
+                          T5ForConditionalGeneration)
+
+from llmlab import data as tw_data
+from llmlab import inference, metrics, tokenizer as bpe, train as trainer
+from llmlab.config import cache_dir, data_dir, get_profile
+
+Batcher = Callable[[int], trainer.Batch]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    summary: str
+    kind: str                            # "tokenizer" | "causal" | "seq2seq"
+    data: str                            # a builder in DATA: (recipe, tokenizer) -> batcher
+    families: tuple[str, ...]            # TinyWorld families the data builder reads
+    config: dict = field(default_factory=dict)   # HF config fields (model size)
+    steps: int = 0
+    batch_size: int = 16
+    seq_len: int = 256
+    lr: float = 3e-3
+    warmup: int = 50
+    parent: str | None = None            # start from this zoo model's weights
+    evaluate: str = ""                   # an evaluation in EVALS
+    seed: int = 0
+
+
+RECIPES: dict[str, Recipe] = {}
+DATA: dict[str, Callable[[Recipe, PreTrainedTokenizerFast], Batcher]] = {}
+EVALS: dict[str, Callable[[PreTrainedModel, PreTrainedTokenizerFast], dict[str, float]]] = {}
+
+
+def recipe(r: Recipe) -> Recipe:
+    RECIPES[r.name] = r
+    return r
+
+
+def data_builder(fn):
+    DATA[fn.__name__] = fn
+    return fn
+
+
+def evaluation(fn):
+    EVALS[fn.__name__] = fn
+    return fn
+
+
+# ---- prompt formats shared by training data, evaluations and the labs -------------------------
+PROMPTS = {
+    "sentiment": "Classify this review: {input}\nSentiment:",
+    "summarize": "Summarize the dialogue:\n{input}\nSummary:",
+    "translate": "Translate to Toy: {input}\nToy:",
+    "qa": "Answer the question: {input}\nAnswer:",
+}
+T5_PREFIX = {"summarize": "summarize: ", "translate": "translate English to Toy: "}
+
+
+def prompt(task: str, text: str) -> str:
+    """The canonical zero-shot prompt of a task, as the base and instruct models are evaluated."""
+    return PROMPTS[task].format(input=text)
+
+
+def instruction_prompt(instruction: str, text: str) -> str:
+    """How the instruction-tuned model sees a request (any phrasing of the instruction)."""
+    return f"{instruction.strip()}\n{text}\nResponse:"
+
+
+# ---- recipes ------------------------------------------------------------------------------------
+TOKENIZER = recipe(Recipe(
+    "tokenizer", "byte-level BPE, 2,048 tokens, trained on all TinyWorld text", "tokenizer",
+    "tokenizer_texts", ("pretrain", "icl", "domain", "dialogsum", "reviews", "translation", "instructions"),
+    config={"vocab_size": 2048, "model_max_length": 256}))
+
+GPT_SMALL = {"n_embd": 128, "n_layer": 4, "n_head": 4, "n_positions": 256}
+
+recipe(Recipe(
+    "gpt-base", "decoder-only base LM (GPT-2 style) pretrained on TinyWorld text + bursty task documents",
+    "causal", "pretraining_stream", ("pretrain", "icl"), GPT_SMALL,
+    steps=400, batch_size=16, seq_len=256, lr=3e-3, evaluate="eval_lm"))
+
+recipe(Recipe(
+    "gpt-plain", "gpt-base's twin trained on the same text with every task example in a document of its own "
+    "(no bursty multi-example documents): the control for in-context learning",
+    "causal", "unbursty_stream", ("pretrain", "icl"), GPT_SMALL,
+    steps=400, batch_size=16, seq_len=256, lr=3e-3, evaluate="eval_lm"))
+
+recipe(Recipe(
+    "gpt-instruct", "gpt-base after multitask instruction tuning (summarize, classify, translate, answer)",
+    "causal", "instruction_pairs", ("instructions",), GPT_SMALL,
+    steps=500, batch_size=16, lr=1e-3, warmup=20, parent="gpt-base", evaluate="eval_instruct"))
+
+recipe(Recipe(
+    "t5-base", "encoder-decoder (T5 style) trained on dialogue summarization and English->Toy translation",
+    "seq2seq", "seq2seq_pairs", ("dialogsum", "translation"),
+    {"d_model": 128, "d_kv": 32, "d_ff": 512, "num_layers": 3, "num_decoder_layers": 3, "num_heads": 4},
+    steps=900, batch_size=16, lr=3e-3, evaluate="eval_seq2seq"))
+
+
+# ---- data builders --------------------------------------------------------------------------------
+def _texts(families: tuple[str, ...], split: str = "train") -> list[str]:
+    out = []
+    for fam in families:
+        for row in tw_data.rows(fam, split):
+            out.append(row["text"] if "text" in row else " ".join(str(v) for v in row.values()))
+    return out
+
+
+@data_builder
+def tokenizer_texts(r: Recipe, tok: None) -> list[str]:
+    texts = []
+    for fam in r.families:
+        for row in tw_data.rows(fam, "train"):
+            texts.extend(str(v) for k, v in row.items() if isinstance(v, str) and k not in ("id", "task"))
+    return texts
+
+
+@data_builder
+def pretraining_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    texts = _texts(r.families)
+    random.Random(r.seed).shuffle(texts)
+    ids: list[int] = []
+    for enc in tok(texts, add_special_tokens=False)["input_ids"]:
+        ids.extend(enc + [tok.eos_token_id])
+    return trainer.stream_batcher(ids, r.seq_len, r.batch_size, seed=r.seed)
+
+
+def split_examples(doc: str) -> list[str]:
+    """The single examples of a bursty document (examples are separated by a blank line, or by
+    newlines when every example is one line)."""
+    parts = doc.split("\n\n") if "\n\n" in doc else doc.split("\n")
+    return [p for p in parts if p.strip()]
+
+
+@data_builder
+def unbursty_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    """The same text as pretraining_stream, but each task example is its own document."""
+    texts = []
+    for fam in r.families:
+        for row in tw_data.rows(fam, "train"):
+            texts.extend(split_examples(row["text"]) if fam == "icl" else [row["text"]])
+    random.Random(r.seed).shuffle(texts)
+    ids: list[int] = []
+    for enc in tok(texts, add_special_tokens=False)["input_ids"]:
+        ids.extend(enc + [tok.eos_token_id])
+    return trainer.stream_batcher(ids, r.seq_len, r.batch_size, seed=r.seed)
+
+
+@data_builder
+def instruction_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    rows = tw_data.rows("instructions", "train")
+    prompts = tok([instruction_prompt(x["instruction"], x["input"]) for x in rows], add_special_tokens=False)
+    answers = tok([" " + x["output"] for x in rows], add_special_tokens=False)
+    pairs = [(p[-(r.seq_len - 64):], a[:63] + [tok.eos_token_id])
+             for p, a in zip(prompts["input_ids"], answers["input_ids"])]
+    return trainer.sft_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
+
+
+@data_builder
+def seq2seq_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    src, tgt = [], []
+    for row in tw_data.rows("dialogsum", "train"):
+        src.append(T5_PREFIX["summarize"] + row["dialogue"])
+        tgt.append(row["summary"])
+    for row in tw_data.rows("translation", "train"):
+        src.append(T5_PREFIX["translate"] + row["en"])
+        tgt.append(row["toy"])
+    eos = [tok.eos_token_id]
+    s_ids = tok(src, add_special_tokens=False)["input_ids"]
+    t_ids = tok(tgt, add_special_tokens=False)["input_ids"]
+    pairs = [(s[:r.seq_len - 1] + eos, t[:63] + eos) for s, t in zip(s_ids, t_ids)]
+    return trainer.seq2seq_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
+
+
+# ---- evaluations (held-out test splits; run on the trained model and on its untrained twin) ---------
+N_EVAL = 100
+
+
+@evaluation
+def eval_lm(model, tok) -> dict[str, float]:
+    texts = [row["text"] for row in tw_data.rows("pretrain", "validation")[:N_EVAL]]
+    return {"val_perplexity": metrics.perplexity(inference.mean_nll(model, tok, texts))}
+
+
+@evaluation
+def eval_instruct(model, tok) -> dict[str, float]:
+    dialogs = tw_data.rows("dialogsum", "test")[:N_EVAL]
+    preds = inference.complete(model, tok, [instruction_prompt("Summarize the dialogue:", d["dialogue"])
+                                            for d in dialogs], max_new_tokens=48)
+    reviews = tw_data.rows("reviews", "test")[:N_EVAL]
+    labels = inference.complete(model, tok, [instruction_prompt("Classify this review:", x["text"])
+                                             for x in reviews], max_new_tokens=3)
+    return {"summary_rougeL": metrics.rouge(preds, [d["summary"] for d in dialogs])["rougeL"],
+            "summary_slot_acc": metrics.slot_accuracy(preds, [d["slots"] for d in dialogs]),
+            "sentiment_acc": sum(p.lower().startswith(x["label"]) for p, x in zip(labels, reviews)) / len(reviews)}
+
+
+@evaluation
+def eval_seq2seq(model, tok) -> dict[str, float]:
+    dialogs = tw_data.rows("dialogsum", "test")[:N_EVAL]
+    preds = inference.complete(model, tok, [T5_PREFIX["summarize"] + d["dialogue"] for d in dialogs],
+                               max_new_tokens=48)
+    pairs = tw_data.rows("translation", "test")[:N_EVAL]
+    toy = inference.complete(model, tok, [T5_PREFIX["translate"] + p["en"] for p in pairs], max_new_tokens=48)
+    return {"summary_rougeL": metrics.rouge(preds, [d["summary"] for d in dialogs])["rougeL"],
+            "summary_slot_acc": metrics.slot_accuracy(preds, [d["slots"] for d in dialogs]),
+            "translation_bleu": metrics.bleu(toy, [p["toy"] for p in pairs])}
+
+
+# ---- cache keys -------------------------------------------------------------------------------------
+def _source_of(*objs) -> str:
+    return "\n".join(inspect.getsource(o) for o in objs)
+
+
+def recipe_key(name: str) -> str:
+    """A hash of everything that decides the model: recipe, data files, code, tokenizer, parent."""
+    r = get_recipe(name)
+    manifest = json.loads((data_dir() / "manifest.json").read_text())["files"]
+    data_shas = {f: m["sha256"] for f, m in sorted(manifest.items()) if f.split("/")[0] in r.families}
+    code = [DATA[r.data], trainer, bpe] + ([EVALS[r.evaluate]] if r.evaluate else [])
+    parts = {"recipe": asdict(r), "data": data_shas, "code": hashlib.sha256(_source_of(*code).encode()).hexdigest(),
+             "tokenizer": recipe_key("tokenizer") if r.kind != "tokenizer" else None,
+             "parent": recipe_key(r.parent) if r.parent else None, "torch": torch.__version__.split("+")[0]}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def entry_dir(name: str) -> Path:
+    return cache_dir() / f"{name}-{recipe_key(name)}"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def entry_problem(path: Path) -> str | None:
+    """Why a cache entry cannot be used (None if it is complete and intact)."""
+    meta_file = path / "meta.json"
+    if not meta_file.exists():
+        return "missing" if not path.exists() else "incomplete (no meta.json)"
+    try:
+        meta = json.loads(meta_file.read_text())
+    except json.JSONDecodeError:
+        return "corrupt meta.json"
+    for rel, sha in meta.get("files", {}).items():
+        f = path / rel
+        if not f.exists():
+            return f"missing file {rel}"
+        if _sha256(f) != sha:
+            return f"corrupt file {rel} (sha256 mismatch)"
+    return None
+
+
+# ---- building ---------------------------------------------------------------------------------------
+def get_recipe(name: str) -> Recipe:
+    if name not in RECIPES:
+        close = difflib.get_close_matches(name, RECIPES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"Unknown zoo model {name!r}.{hint} Available: {', '.join(RECIPES)} "
+                         "(or, under PROFILE='hub', a Hugging Face Hub id such as 'google/flan-t5-base').")
+    return RECIPES[name]
+
+
+def untrained(name: str, tok: PreTrainedTokenizerFast) -> PreTrainedModel:
+    """A randomly initialised model of the recipe's architecture (its 'untrained twin')."""
+    r = get_recipe(name)
+    torch.manual_seed(r.seed)
+    ids = {"vocab_size": len(tok), "pad_token_id": tok.pad_token_id, "eos_token_id": tok.eos_token_id}
+    if r.kind == "causal":
+        return GPT2LMHeadModel(GPT2Config(**r.config, **ids, bos_token_id=tok.eos_token_id))
+    if r.kind == "seq2seq":
+        return T5ForConditionalGeneration(T5Config(**r.config, **ids, decoder_start_token_id=tok.pad_token_id,
+                                                   dropout_rate=0.0, feed_forward_proj="relu"))
+    raise ValueError(f"{name} is a {r.kind}, not a model")
+
+
+@contextlib.contextmanager
+def _lock(name: str):
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with open(cache_dir() / f".{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build(name: str, force: bool = False, progress: bool = True) -> Path:
+    """Build ``name`` (and what it depends on) unless an intact cache entry exists; return its folder."""
+    r = get_recipe(name)
+    if r.kind != "tokenizer":
+        build("tokenizer", progress=progress)
+    if r.parent:
+        build(r.parent, progress=progress)
+    target = entry_dir(name)
+    with _lock(name):
+        problem = entry_problem(target)
+        if problem is None and not force:
+            return target
+        if problem not in (None, "missing"):
+            print(f"zoo: {name} cache entry is {problem}; rebuilding", file=sys.stderr)
+        tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            meta = _build_into(r, tmp, progress)
+            meta["files"] = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+            shutil.rmtree(target, ignore_errors=True)
+            tmp.rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for stale in cache_dir().glob(f"{name}-*"):  # older keys of this recipe can never be served again
+            if stale != target and stale.name[len(name) + 1:].isalnum():
+                shutil.rmtree(stale, ignore_errors=True)
+    return target
+
+
+def _build_into(r: Recipe, out: Path, progress: bool) -> dict:
+    out.mkdir(parents=True)
+    start = time.perf_counter()
+    meta: dict = {"name": r.name, "key": recipe_key(r.name), "recipe": asdict(r)}
+    if r.kind == "tokenizer":
+        tok = bpe.train_bpe(DATA[r.data](r, None), r.config["vocab_size"], r.config["model_max_length"])
+        tok.save_pretrained(out)
+        meta.update(vocab_size=len(tok), build_seconds=round(time.perf_counter() - start, 1))
+        return meta
+    tok = load_tokenizer()
+    torch.manual_seed(r.seed)
+    model = load(r.parent)[0] if r.parent else untrained(r.name, tok)
+    log = trainer.train(model, DATA[r.data](r, tok), r.steps, lr=r.lr, warmup=r.warmup,
+                        desc=f"zoo: {r.name}", progress=progress)
+    train_seconds = time.perf_counter() - start
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    evaluate = EVALS[r.evaluate]
+    meta.update(parameters=sum(p.numel() for p in model.parameters()), steps=r.steps,
+                train_seconds=round(train_seconds, 1), tokens=log.tokens,
+                tokens_per_second=round(log.tokens_per_second), final_loss=round(log.loss[-1], 4),
+                loss_curve={"steps": log.steps, "loss": [round(x, 4) for x in log.loss]},
+                metrics=evaluate(model, tok), untrained_metrics=evaluate(untrained(r.name, tok), tok),
+                build_seconds=round(time.perf_counter() - start, 1))
+    return meta
+
+
+# ---- loading ----------------------------------------------------------------------------------------
+def load_tokenizer() -> PreTrainedTokenizerFast:
+    return AutoTokenizer.from_pretrained(build("tokenizer"))
+
+
+def load(name: str, device: str | None = None, dtype: torch.dtype | None = None):
+    """Return ``(model, tokenizer)`` as ordinary Hugging Face objects, building the model if needed.
+
+    ``name`` is a zoo model ("gpt-base"), or under PROFILE='hub' a Hub id ("google/flan-t5-base").
+    """
+    if "/" in name:
+        return _load_from_hub(name, device, dtype)
+    r = get_recipe(name)
+    if r.kind == "tokenizer":
+        raise ValueError("'tokenizer' is not a model: use llmlab.zoo.load_tokenizer()")
+    path = build(name)
+    auto = AutoModelForSeq2SeqLM if r.kind == "seq2seq" else AutoModelForCausalLM
+    model = auto.from_pretrained(path, dtype=dtype or torch.float32)
+    if device:
+        model = model.to(device)
+    return model.eval(), AutoTokenizer.from_pretrained(path)
+
+
+def _load_from_hub(hub_id: str, device: str | None, dtype: torch.dtype | None):
+    get_profile("hub")  # fails fast, naming the fix, when the Hub is unreachable
+    from transformers import AutoConfig
+    config = AutoConfig.from_pretrained(hub_id)
+    auto = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
+    model = auto.from_pretrained(hub_id, dtype=dtype or "auto")
+    if device:
+        model = model.to(device)
+    return model.eval(), AutoTokenizer.from_pretrained(hub_id)
+
+
+def metadata(name: str) -> dict:
+    """The build record of a cached model (metrics vs untrained twin, time, size)."""
+    return json.loads((build(name) / "meta.json").read_text())
+
+
+# ---- command line -----------------------------------------------------------------------------------
+def _size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def _fmt(metrics_: dict) -> str:
+    return ", ".join(f"{k} {v:.3g}" for k, v in metrics_.items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m llmlab.zoo", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build missing models (all by default)")
+    b.add_argument("names", nargs="*")
+    b.add_argument("--force", action="store_true", help="rebuild even if cached")
+    sub.add_parser("list", help="recipes and cache status")
+    sub.add_parser("verify", help="check every cache entry's files against meta.json")
+    args = ap.parse_args(argv)
+    print(f"zoo cache: {cache_dir()}")
+    if args.cmd == "build":
+        names = args.names or list(RECIPES)
+        start = time.perf_counter()
+        for name in names:
+            build(name, force=args.force)
+        print(f"\nzoo ready in {time.perf_counter() - start:.0f} s (wall time of this command)")
+        _print_table(names)
+        return 0
+    if args.cmd == "list":
+        _print_table(list(RECIPES), build_missing=False)
+        return 0
+    bad = [(n, entry_problem(entry_dir(n))) for n in RECIPES]
+    for n, p in bad:
+        print(f"{n:14s} {p or 'ok'}")
+    return 1 if any(p not in (None, "missing") for _, p in bad) else 0
+
+
+def _print_table(names: list[str], build_missing: bool = True) -> None:
+    print(f"{'model':14s} {'status':8s} {'params':>8s} {'MB':>5s} {'build s':>7s} {'tok/s':>6s}  held-out: trained | untrained twin")
+    for name in names:
+        path = entry_dir(name)
+        problem = entry_problem(path)
+        if problem:
+            print(f"{name:14s} {problem}")
+            continue
+        m = json.loads((path / "meta.json").read_text())
+        if m["recipe"]["kind"] == "tokenizer":
+            print(f"{name:14s} {'cached':8s} {m['vocab_size']:>8,d} {_size_mb(path):5.2f} {m['build_seconds']:7.1f}")
+            continue
+        print(f"{name:14s} {'cached':8s} {m['parameters']/1e6:7.2f}M {_size_mb(path):5.2f} {m['build_seconds']:7.1f} "
+              f"{m['tokens_per_second']:6,d}  {_fmt(m['metrics'])} | {_fmt(m['untrained_metrics'])}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""llmlab.report: records survive a real kernel and the notebook file; bad values are refused."""
+from __future__ import annotations
+
+import json
+import math
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+
+from llmlab import report
+
+
+@pytest.fixture(autouse=True)
+def _fresh_records():
+    saved = dict(report.RECORDS)
+    report.RECORDS.clear()
+    yield
+    report.RECORDS.clear()
+    report.RECORDS.update(saved)
+
+
+def test_round_trip_through_an_executed_notebook(fixture_run):
+    """record() in a kernel -> display output in the saved notebook -> read() gives it back."""
+    executed = fixture_run["out"] / "00_fixture.ipynb"
+    # the value is computed, not copied: H(softmax([2, 1, 0.1])) in nats
+    p = torch.softmax(torch.tensor([2.0, 1.0, 0.1]), dim=-1)
+    expected = round(float(-(p * p.log()).sum()), 4)
+    assert report.read(executed) == {"softmax_entropy": expected}
+    assert report.read_records(str(executed)) == [
+        {"name": "softmax_entropy", "value": expected, "unit": "nats",
+         "note": "H(softmax([2, 1, 0.1]))"}]
+    # the same from an nbformat node, and the readable line is what front ends show
+    nb = nbformat.read(str(executed), as_version=4)
+    assert report.read(nb) == {"softmax_entropy": expected}
+    shown = [out for cell in nb.cells for out in cell.get("outputs", [])
+             if report.MIME in out.get("data", {})]
+    assert len(shown) == 1 and shown[0]["output_type"] == "display_data"
+    assert shown[0]["data"]["text/plain"].startswith(f"📌 softmax_entropy = {expected} nats")
+    # stored as JSON, not as a string
+    assert isinstance(shown[0]["data"][report.MIME], dict)
+
+
+def test_read_collects_in_order_and_last_wins():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x") for _ in range(2)])
+    out = lambda name, value: nbformat.v4.new_output(  # noqa: E731
+        "display_data", data={report.MIME: {"name": name, "value": value}})
+    nb.cells[0].outputs = [out("a", 1), out("b", 2)]
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="hi"), out("a", 3)]
+    nb.cells[1].outputs.append(nbformat.v4.new_output(
+        "execute_result", data={report.MIME: json.dumps({"name": "c", "value": [1, 2]})},
+        execution_count=1))
+    assert report.read(nb) == {"a": 3, "b": 2, "c": [1, 2]}
+    assert [r["name"] for r in report.read_records(nb)] == ["a", "b", "a", "c"]
+
+
+def test_record_outside_a_kernel_prints_and_converts(capsys):
+    assert report.record("acc", np.float32(0.8125)) == 0.8125
+    assert type(report.record("n", np.int64(3), unit="tokens")) is int
+    assert report.record("loss", torch.tensor(2.5), note="held-out") == 2.5
+    assert report.record("ok", np.bool_(True)) is True
+    assert report.record("curve", [np.float64(0.5), torch.tensor(1)]) == [0.5, 1]
+    assert report.record("cfg", {"r": 8, "alpha": 16.0, "name": "lora"}) == {
+        "r": 8, "alpha": 16.0, "name": "lora"}
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "📌 acc = 0.8125"
+    assert lines[1] == "📌 n = 3 tokens"
+    assert lines[2] == "📌 loss = 2.5  (held-out)"
+    assert report.records()["acc"] == 0.8125
+    json.dumps(report.RECORDS, allow_nan=False)
+
+
+@pytest.mark.parametrize("value, error, words", [
+    (torch.tensor([1.0, 2.0]), TypeError, "shape (2,)"),
+    (np.zeros((2, 2)), TypeError, ".tolist()"),
+    (object(), TypeError, "not JSON-serialisable"),
+    ({1: 2.0}, TypeError, "non-string key"),
+    ([1, {2, 3}], TypeError, "not JSON-serialisable"),
+    (float("nan"), ValueError, "finite"),
+    (np.float32("inf"), ValueError, "finite"),
+    (torch.tensor(float("nan")), ValueError, "finite"),
+])
+def test_record_rejects_what_json_cannot_hold(value, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        report.record("bad", value)
+    assert "bad" not in report.RECORDS
+
+
+@pytest.mark.parametrize("name", ["", "1st", "has space", None])
+def test_record_rejects_bad_names(name):
+    with pytest.raises(ValueError, match="record name"):
+        report.record(name, 1)
+
+
+def test_expect_passes_quietly_and_fails_with_the_lesson(capsys):
+    report.expect(np.bool_(True), "few-shot beats zero-shot", detail="0.81 vs 0.62")
+    assert capsys.readouterr().out == "✔ Lesson held: few-shot beats zero-shot (0.81 vs 0.62)\n"
+    with pytest.raises(AssertionError, match="^Lesson did not hold: LoRA trains <2%"):
+        report.expect(torch.tensor(False), "LoRA trains <2% of parameters")
+    with pytest.raises(report.LessonFailed):
+        report.expect(0, "anything")
+
+
+def test_timer_measures_and_records(capsys):
+    with report.timer() as t:
+        sum(range(1000))
+    assert t.seconds is not None and 0 <= t.seconds < 1 and t.elapsed == t.seconds
+    with report.timer("step_time", note="one step") as t:
+        pass
+    assert report.records()["step_time"] == round(t.seconds, 3)
+    assert report.RECORDS["step_time"]["unit"] == "s"
+    with pytest.raises(RuntimeError):
+        with report.timer("crashed"):
+            raise RuntimeError("no record for a block that failed")
+    assert "crashed" not in report.RECORDS
+    assert math.isfinite(t.seconds)
