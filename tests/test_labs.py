@@ -124,6 +124,8 @@ def test_outputs_and_metadata_are_cleared(notebook_factory):
      "cell 1 (id c1)"),
     ([PARAMS, ("code", "## BEGIN SOLUTION\nx = 1\n## END SOLUTION")],
      "looks like a solution marker", "cell 1 (id c1): line 1"),
+    ([PARAMS, ("markdown", "Answer:\n### end solution")], "looks like a solution marker",
+     "cell 1 (id c1): line 2"),
     ([PARAMS, ("raw", "### BEGIN SOLUTION\nx\n### END SOLUTION")], "in a raw cell", "cell 1"),
     ([PARAMS, ("code", "### BEGIN SOLUTION\nx\n### END SOLUTION", ["solution_only"])],
      "solution_only", "cell 1"),
@@ -203,6 +205,10 @@ def test_cli_check_fails_naming_make_labs(tmp_path, capsys):
     (solutions / "01_broken.ipynb").write_text(json.dumps(nbformat.v4.new_notebook()))
     assert labs.main(["build", *argv]) == 1
     assert "no cell is tagged 'parameters'" in capsys.readouterr().err
+    assert labs.check(solutions, tmp_path / "labs") == [
+        "invalid solution: solutions/01_broken.ipynb: no cell is tagged 'parameters'. The first "
+        "code cell must be `PROFILE = \"cpu\"` tagged 'parameters' (papermill injects the "
+        "profile after it)."]
     assert not (tmp_path / "labs" / "01_broken.ipynb").exists()
 
 

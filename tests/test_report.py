@@ -56,18 +56,20 @@ def test_read_collects_in_order_and_last_wins():
 
 
 def test_record_outside_a_kernel_prints_and_converts(capsys):
-    assert report.record("acc", np.float32(0.8125)) == 0.8125
-    assert type(report.record("n", np.int64(3), unit="tokens")) is int
-    assert report.record("loss", torch.tensor(2.5), note="held-out") == 2.5
-    assert report.record("ok", np.bool_(True)) is True
-    assert report.record("curve", [np.float64(0.5), torch.tensor(1)]) == [0.5, 1]
-    assert report.record("cfg", {"r": 8, "alpha": 16.0, "name": "lora"}) == {
-        "r": 8, "alpha": 16.0, "name": "lora"}
+    assert report.record("acc", np.float32(0.8125)) is None
+    report.record("n", np.int64(3), unit="tokens")
+    report.record("loss", torch.tensor(2.5), note="held-out")
+    report.record("ok", np.bool_(True))
+    report.record("curve", [np.float64(0.5), torch.tensor(1)])
+    report.record("cfg", {"r": 8, "alpha": 16.0, "name": "lora"})
+    got = report.records()
+    assert got == {"acc": 0.8125, "n": 3, "loss": 2.5, "ok": True, "curve": [0.5, 1],
+                   "cfg": {"r": 8, "alpha": 16.0, "name": "lora"}}
+    assert [type(got[k]) for k in ("acc", "n", "ok")] == [float, int, bool]
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "📌 acc = 0.8125"
     assert lines[1] == "📌 n = 3 tokens"
     assert lines[2] == "📌 loss = 2.5  (held-out)"
-    assert report.records()["acc"] == 0.8125
     json.dumps(report.RECORDS, allow_nan=False)
 
 

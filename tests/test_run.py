@@ -93,22 +93,32 @@ def test_clean_executed_drops_only_papermill_traces():
     assert nb.cells[1].metadata["tags"] == ["injected-parameters"]  # the input is not modified
 
 
-def test_sequential_run_with_a_cell_timeout(tmp_path, notebook_factory):
-    """The default path (--jobs 1, in this process) and --timeout: a slow cell fails the
-    notebook, the records made before it are kept."""
-    nb = notebook_factory([
+def test_sequential_run_timeout_and_edit_guard(tmp_path, notebook_factory):
+    """The default path (--jobs 1, in this process): --timeout fails a slow cell, keeping the
+    records made before it; --inplace does not overwrite a source edited during its run."""
+    slow = notebook_factory([
         ("code", 'PROFILE = "cpu"', ["parameters"]),
         ("code", "import os, time\nfrom IPython.display import display\n"
                  f"display({{{report.MIME!r}: {{'name': 'threads', "
                  "'value': os.environ.get('LLMLAB_THREADS')}}, raw=True)"),
         ("code", "time.sleep(30)")])
-    nbformat.write(nb, str(tmp_path / "01_slow.ipynb"))
-    rc = run.main(["--src", str(tmp_path), "--out", str(tmp_path / "out"), "--timeout", "2"])
+    nbformat.write(slow, str(tmp_path / "01_slow.ipynb"))
+    edits = notebook_factory([
+        ("code", 'PROFILE = "cpu"', ["parameters"]),
+        ("code", 'with open("02_edits.ipynb", "a") as f:\n    f.write("\\n")  # an editor saves')])
+    nbformat.write(edits, str(tmp_path / "02_edits.ipynb"))
+    edited_by_run = (tmp_path / "02_edits.ipynb").read_text() + "\n"
+
+    rc = run.main(["--src", str(tmp_path), "--out", str(tmp_path / "out"), "--timeout", "2",
+                   "--inplace"])
     assert rc == 1
-    (result,) = json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]
-    assert result["status"] == "failed" and "timed out" in result["error"].lower()
-    assert result["records"] == {"threads": None}, "no thread pinning without --jobs"
-    assert result["seconds"] < 25
+    slow_r, edits_r = json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]
+    assert slow_r["status"] == "failed" and "timed out" in slow_r["error"]
+    assert slow_r["error"].startswith("CellTimeoutError: ")
+    assert slow_r["records"] == {"threads": None}, "no thread pinning without --jobs"
+    assert slow_r["seconds"] < 25
+    assert edits_r["status"] == "failed" and "changed while it ran" in edits_r["error"]
+    assert (tmp_path / "02_edits.ipynb").read_text() == edited_by_run
 
 
 def test_select_by_number_or_name(tmp_path):

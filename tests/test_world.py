@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -82,18 +81,15 @@ def test_a_new_or_subset_family_does_not_change_the_others(tmp_path):
 
 
 def test_generation_does_not_depend_on_python_hash_seed():
-    """Load world.py on its own (no torch) under another PYTHONHASHSEED and compare a family."""
+    """Load world.py on its own (no torch) under another PYTHONHASHSEED and regenerate everything."""
     src = Path(world.__file__)
     code = ("import importlib.util,sys,hashlib;"
             f"s=importlib.util.spec_from_file_location('tw_probe',{str(src)!r});"
             "m=importlib.util.module_from_spec(s);sys.modules['tw_probe']=m;s.loader.exec_module(m);"
-            "f=m.generate(['reviews','translation']);"
-            "print(hashlib.sha256(f['reviews/train.jsonl']+f['translation/test.jsonl']).hexdigest())")
+            "sys.stdout.write(m.manifest_bytes(m.generate()).decode())")
     env = dict(os.environ, PYTHONHASHSEED="4242")
     got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    expect = hashlib.sha256((DATA / "reviews/train.jsonl").read_bytes()
-                            + (DATA / "translation/test.jsonl").read_bytes()).hexdigest()
-    assert got.stdout.strip() == expect
+    assert got.stdout == (DATA / "manifest.json").read_text()
 
 
 def test_check_reports_stale_data_and_names_the_fix(tmp_path, capsys):
@@ -178,12 +174,24 @@ def test_facts_questions_about_heldout_facts_are_not_in_train(rows):
 def test_icl_and_instructions_never_show_heldout_examples(rows):
     icl = "\n".join(r["text"] for r in rows[("icl", "train")] + rows[("icl", "validation")])
     ins = "\n".join(r["input"] for r in rows[("instructions", "train")])
+
+    def whole(text: str, hay: str) -> bool:
+        """``text`` occurs in ``hay`` as a whole example, not inside a longer one."""
+        i = hay.find(text)
+        while i >= 0:
+            before, after = hay[max(0, i - 2):i], hay[i + len(text):i + len(text) + 3]
+            if (i == 0 or before.endswith(("\n", '"')) or before == ": ") and \
+                    (after[:1] in ("", "\n", '"') or after in (" =>", " | ")):
+                return True
+            i = hay.find(text, i + 1)
+        return False
+
     for fam, key in (("dialogsum", "dialogue"), ("reviews", "text"), ("translation", "en")):
         for r in rows[(fam, "test")] + rows[(fam, "validation")]:
-            # a held-out input counts as present only as a whole example, not inside a longer one
-            pat = re.compile(r'(^|: |\n|")' + re.escape(r[key]) + r'($|\n| =>| \||")')
-            assert not pat.search(icl), f"icl shows held-out {fam} example {r[key]!r}"
-            assert not re.search(r"(^|\n)" + re.escape(r[key]) + r"($|\n)", ins), r[key]
+            assert not whole(r[key], icl), f"icl shows held-out {fam} example {r[key]!r}"
+            assert not whole(r[key], ins), f"instructions/train shows held-out {fam} example {r[key]!r}"
+    # sanity: the check does find train examples
+    assert sum(whole(r["text"], icl) for r in rows[("reviews", "train")][:200]) > 50
 
 
 # ---- family contents ----------------------------------------------------------------------------
@@ -261,6 +269,20 @@ def test_icl_documents_vary_format_and_include_canonical(rows):
             label_sets.add(frozenset(e.rsplit("Sentiment: ", 1)[1] for e in exs))
     assert len(label_sets) >= 8
     assert {"positive", "negative"} in [set(s) for s in label_sets]
+
+
+def test_icl_documents_split_into_their_examples(rows):
+    """Examples are separated by a blank line, or by a newline when every example is one line."""
+    fmts = {"sentiment": world.SENTIMENT_FORMATS, "summarize": world.SUMMARIZE_FORMATS,
+            "translate": world.TRANSLATE_FORMATS}
+    for fmt_list in fmts.values():
+        for template, sep in fmt_list:
+            assert sep == ("\n\n" if "\n" in template else "\n"), template
+    for d in rows[("icl", "train")][:600]:
+        parts = d["text"].split("\n\n") if "\n\n" in d["text"] else d["text"].split("\n")
+        assert 3 <= len(parts) <= 8, d
+        assert sum(re.fullmatch(re.escape(t).replace(r"\{x\}", "(.+)").replace(r"\{y\}", "(.+)"), parts[0], re.S)
+                   is not None for t, _ in fmts[d["task"]]) >= 1, parts[0]
 
 
 def test_instructions_cover_tasks_and_canonical_phrasings(rows):

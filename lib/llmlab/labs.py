@@ -59,7 +59,8 @@ LANGUAGE_INFO = {"name": "python"}
 
 _BEGIN_RE = re.compile(r"^(\s*)###\s*BEGIN SOLUTION\s*$")
 _END_RE = re.compile(r"^\s*###\s*END SOLUTION\s*$")
-_ANY_MARKER_RE = re.compile(r"(BEGIN|END)\s+SOLUTION", re.IGNORECASE)
+# near misses that would leak an answer: "## BEGIN SOLUTION", "### end solution", "BEGIN SOLUTION"
+_ANY_MARKER_RE = re.compile(r"#+\s*(?i:BEGIN|END)[\s_]+(?i:SOLUTION)|\b(BEGIN|END)[\s_]+SOLUTION\b")
 # "Exercise 3: top-p filtering", "Exercise 3b - title", "Exercise: title", "Exercise"
 _EXERCISE = r"\bExercise\b\s*(\d+[A-Za-z]?)?\s*[:.)\-–—]?\s*(.*?)\s*$"
 _EX_COMMENT_RE = re.compile(r"^\s*#+\s*" + _EXERCISE[2:], re.IGNORECASE)

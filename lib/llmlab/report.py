@@ -109,8 +109,10 @@ def _in_kernel() -> bool:
 
 
 # ---- the API used in labs ---------------------------------------------------------------------
-def record(name: str, value: Any, *, unit: str | None = None, note: str | None = None) -> Any:
-    """Record one of the lab's key numbers; returns the value as stored (plain JSON data).
+def record(name: str, value: Any, *, unit: str | None = None, note: str | None = None) -> None:
+    """Record one of the lab's key numbers (stored as plain JSON data; see ``records()``).
+
+    Returns None, so that a ``record(...)`` ending a cell adds no ``Out[n]`` echo.
 
     ``name`` is an identifier-like key (letters, digits, ``_ . - /``); ``unit`` (e.g. "s",
     "MiB", "tokens/s") and ``note`` are shown next to it in the run report.
@@ -131,7 +133,6 @@ def record(name: str, value: Any, *, unit: str | None = None, note: str | None =
         display({"text/plain": line, MIME: payload}, raw=True)
     else:
         print(line)
-    return payload["value"]
 
 
 def records() -> dict[str, Any]:

@@ -15,7 +15,8 @@ papermill's injected cell and metadata): this is how the answer keys get the com
 that ``pytest --nbval-lax`` compares. A failed notebook's source is never touched, and the write
 is atomic. It is allowed only with the cpu profile, the one the tests check outputs under.
 
-``--jobs N`` runs N notebooks at once (N kernels), each kernel with ``LLMLAB_THREADS=1`` (two torch processes with 2 threads each on 2 cores run ~10x slower).
+``--jobs N`` runs N notebooks at once (N kernels), each kernel with ``LLMLAB_THREADS=1``: two
+torch processes with 2 threads each on 2 cores run ~10x slower than one (DESIGN.md).
 """
 from __future__ import annotations
 
@@ -147,6 +148,8 @@ def run_notebook(source: Path, output: Path, profile: str, *, timeout: float | N
     env = {PROFILE_ENV: profile}
     if threads:
         env["LLMLAB_THREADS"] = str(threads)
+    output.unlink(missing_ok=True)  # never report a previous run's records
+    source_bytes = source.read_bytes()
     start = time.perf_counter()
     try:
         pm.execute_notebook(
@@ -175,8 +178,13 @@ def run_notebook(source: Path, output: Path, profile: str, *, timeout: float | N
                 result.status, result.error = "failed", _one_line(f"reading output: {err}")
         else:
             if inplace and result.status == "ok":
-                _atomic_write(clean_executed(executed), source)
-                result.written_back = True
+                if source.read_bytes() != source_bytes:  # edited while it ran: keep the edit
+                    result.status = "failed"
+                    result.error = ("the source changed while it ran, so it was not written "
+                                    "back; run again")
+                else:
+                    _atomic_write(clean_executed(executed), source)
+                    result.written_back = True
     elif result.status == "ok":
         result.status, result.error = "failed", "papermill wrote no output notebook"
     return result
@@ -306,18 +314,20 @@ def _run_all(notebooks: list[Path], out: Path, profile: str, args, meta: dict) -
     tasks = [(str(nb), str(out / nb.name), profile, args.timeout, args.inplace, threads)
              for nb in notebooks]
     bar = tqdm(total=len(tasks), unit="nb", desc="notebooks", file=sys.stdout,
-               disable=not tasks)
+               disable=None if tasks else True)  # None: no bar when not a terminal (CI logs)
 
     def done(r: Result) -> None:
         results[r.name] = r
         mark = "✓" if r.status == "ok" else "✗"
         line = f"{mark} {r.name}: {r.status} in {r.seconds:.1f} s, {len(r.records)} record(s)"
-        bar.write(line + (f"\n    {r.error}" if r.error else ""))
+        bar.write(line + (f"\n    {r.error}" if r.error else ""), file=sys.stdout)
         bar.update(1)
 
     if args.jobs == 1:
         for task in tasks:
             bar.set_postfix_str(Path(task[0]).stem)
+            if bar.disable:  # no live bar (not a terminal): say what is running
+                print(f"▶ {Path(task[0]).stem} ...", flush=True)
             done(_worker(task))
     else:
         # Threads are enough: the work happens in the kernels (separate processes), and

@@ -36,6 +36,17 @@ from typing import Callable, Iterable
 SEED = 1234
 VERSION = "1"
 SPLITS = ("train", "validation", "test")
+# rows per split of each family (the main knob on the size of data/)
+SIZES = {
+    "pretrain": {"train": 6000, "validation": 300},
+    "icl": {"train": 3000, "validation": 150},
+    "dialogsum": {"train": 4000, "validation": 200, "test": 200},
+    "reviews": {"train": 4000, "validation": 200, "test": 200},
+    "translation": {"train": 4000, "validation": 200, "test": 200},
+    "facts": {"train": 1500, "validation": 150, "test": 150},
+    "domain": {"train": 2000, "validation": 150, "test": 150},
+    "instructions": {"train": 6000, "validation": 200, "test": 200},
+}
 BUILD_HINT = "python -m llmlab.world build"
 
 
@@ -89,12 +100,6 @@ def join_and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def ordinal(n: int) -> str:
-    if 10 <= n % 100 <= 20:
-        return f"{n}th"
-    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }".replace(" ", "")
-
-
 def number_word(n: int) -> str:
     words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
              "ten", "eleven", "twelve"]
@@ -132,7 +137,9 @@ HOBBIES = ["playing the fiddle", "collecting river stones", "fishing at dawn", "
            "flying kites", "drawing portraits", "watching birds", "making puppets",
            "weaving baskets", "playing cards", "brewing herb tea", "building model boats",
            "collecting old coins", "learning old songs", "rowing on the lake", "growing mushrooms",
-           "mending clocks", "writing poems", "training dogs", "repairing fences"]
+           "mending clocks", "writing poems", "training dogs", "repairing fences",
+           "carving spoons", "embroidering cushions", "making cider", "tinkering with locks",
+           "collecting feathers", "whittling flutes", "painting pottery", "gathering mushrooms"]
 
 PETS = ["cat", "dog", "goat", "parrot", "tortoise", "rabbit", "owl", "ferret", "pony",
         "hedgehog", "goose", "crow", "lizard", "donkey", "canary"]
@@ -220,29 +227,15 @@ EVENT_KINDS = {
 }
 
 # syllables for invented names
-_ONSET = ["b", "br", "d", "dr", "f", "fl", "g", "gr", "h", "k", "l", "m", "n", "p", "pr", "r",
-          "s", "sh", "st", "t", "th", "tr", "v", "w", "z", "c", "ch", "j", "sk", "qu", "", ""]
-_NUCLEUS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ea", "ia", "ou", "y", "ei", "au"]
-_CODA = ["", "", "", "n", "r", "l", "s", "m", "th", "nd", "rn", "st", "x", "v", "ck", "ll",
-         "sh", "k", "rt", "ld"]
 _TOWN_SUFFIX = ["ford", "brook", "holm", "mere", "ton", "dale", "stead", "haven", "gate", "moor",
                 "bury", "field", "by", "cliff", "well", "thorpe"]
-_LAST_SUFFIX = ["", "", "", "son", "well", "by", "in", "ley", "ard", "ish", "more", "wick"]
-
-
-def _syllable(rng: random.Random) -> str:
-    return rng.choice(_ONSET) + rng.choice(_NUCLEUS) + rng.choice(_CODA)
-
-
 _N_ONSET = ["b", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z",
             "th", "sh", "br", "tr", "dr", "gr", "fl", "st", "c", "b", "d", "l", "m", "r", "t"]
 _N_VOWEL = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ea", "y", "ie"]
 _N_END_FIRST = ["", "", "n", "r", "l", "s", "th", "ra", "na", "la", "el", "wyn", "ric", "lo", "ia",
                 "mir", "dor", "nel", "ssa", "rin", "da", "ko", "bert", "lin"]
 _N_END_LAST = ["n", "r", "l", "s", "m", "th", "ck", "rn", "nd", "vin", "ley", "son", "well", "by",
-               "ard", "ish", "more", "ton", "field", "wick", "low", "ing", "ett", "ow", "ridge"]
-
-
+               "ard", "ish", "more", "ton", "field", "wood", "low", "ing", "ett", "ow", "ridge"]
 _OK_FINAL = ("th", "ck", "rn", "nd", "sh", "ll", "rd", "rt", "st", "ld", "ss", "rk", "rm", "lm", "ns", "nt")
 
 
@@ -269,12 +262,6 @@ def invent_name(rng: random.Random, last: bool = False) -> str:
     return cap(word)
 
 
-def invent_word(rng: random.Random, lo: int = 2, hi: int = 3) -> str:
-    word = "".join(_syllable(rng) for _ in range(rng.randint(lo, hi)))
-    word = re.sub(r"(.)\1\1", r"\1\1", word)
-    return word
-
-
 # ---- the world -------------------------------------------------------------------------------
 class World:
     """People, towns, shops, products and events, all drawn from ``seed``.
@@ -295,8 +282,7 @@ class World:
         self._make_events(rng)
         self._make_inns(rng)
         self.by_name = {}
-        for kind, items in (("person", self.people), ("town", self.towns), ("shop", self.shops),
-                            ("product", self.products), ("event", self.events)):
+        for items in (self.people, self.towns, self.shops, self.products, self.events):
             for e in items:
                 self.by_name[e["name"]] = e
 
@@ -588,6 +574,7 @@ def to_toy(sentence: str) -> str:
     """Translate an English sentence into Toy (deterministic, word level, with reordering).
 
     >>> to_toy("Mara buys the red kettle.")   # adjective after noun, verb last, name kept
+    'Mara man kozonon tozela masano.'
     """
     tokens = _TOKEN.findall(sentence)
     result: list[str] = []
@@ -818,7 +805,7 @@ TIMES = ["9 o'clock", "10 o'clock", "11 o'clock", "noon", "1 o'clock", "2 o'cloc
          "4 o'clock", "5 o'clock", "6 o'clock", "7 o'clock", "half past 8", "half past 10",
          "half past 2", "half past 4", "half past 6", "quarter past 3", "quarter to 5", "sunrise",
          "sunset"]
-LOST_THINGS = ["blue umbrella", "house key", "leather purse", "reading glasses", "silver ring",
+LOST_THINGS = ["blue umbrella", "house key", "leather purse", "pair of reading glasses", "silver ring",
                "woollen hat", "pocket watch", "red scarf", "notebook", "walking stick",
                "fishing rod", "basket of eggs", "shopping list", "brass compass", "lucky coin"]
 PROBLEMS = {"lighting": ["the glass is cracked", "the handle came loose", "it smokes badly"],
@@ -1073,7 +1060,7 @@ def _topic_job(world, rng):
                         "Yes. {p}. I saw you need {ar}."]).format(p=person["name"], r=role, ar=an(role)))
     d.optional.append((len(d.turns), [(1, pick(rng, ["Do you have experience?", "Have you done this kind of work?"])),
                                       (0, pick(rng, ["I worked {n} years as {j} in {t}.", "Some. I was {j} in {t} for {n} years."]).format(
-                                          n=rng.randint(1, 9), j=an(person["job"]), t=person["town"]))]))
+                                          n=rng.randint(2, 9), j=an(person["job"]), t=person["town"]))]))
     d.say(1, pick(rng, ["Good. The pay is {w} coins a week. Can you start on {d}?",
                         "You'll get {w} coins a week. Start on {d}?", "I can pay {w} coins a week, starting {d}."]).format(w=wage, d=day))
     d.say(0, pick(rng, ["Yes, {d} is perfect.", "I'll be there on {d}.", "Agreed. See you on {d}."]).format(d=day))
@@ -1199,10 +1186,12 @@ def make_dialogue(world: World, rng: random.Random, style: str | None = None) ->
 
 # ---- reviews -----------------------------------------------------------------------------------
 POS_ADJ = ["excellent", "wonderful", "lovely", "superb", "sturdy", "delightful", "charming",
+           "gorgeous", "durable", "terrific", "exquisite", "robust", "handsome", "admirable",
            "reliable", "beautiful", "marvellous", "splendid", "handy", "well made", "solid",
            "fantastic", "great", "perfect", "brilliant", "elegant", "comfortable", "sound",
            "first-rate", "outstanding", "pleasing", "cosy", "smart", "flawless", "dependable"]
 NEG_ADJ = ["terrible", "awful", "flimsy", "useless", "disappointing", "shoddy", "dreadful",
+           "abysmal", "careless", "crooked", "rickety", "tatty", "feeble", "botched",
            "poor", "wobbly", "cheap-looking", "broken", "clumsy", "dull", "leaky", "rotten",
            "horrible", "faulty", "badly made", "overpriced", "uncomfortable", "ugly", "fragile",
            "pathetic", "miserable", "worthless", "rough", "lousy", "second-rate"]
@@ -1223,7 +1212,9 @@ POS_SENT = ["I love this {item}.", "This {item} is {adj}.", "Absolutely {adj}!",
             "Highly recommended.", "It arrived quickly and works perfectly.",
             "The {aspect} is {adj} and the price was fair.", "Everyone who sees it asks where I got it.",
             "Five stars from me.", "A real bargain at {price}.", "It makes me smile every time I use it.",
-            "I am very pleased with it.", "Exactly what I hoped for.", "The {aspect} is simply {adj}."]
+            "I am very pleased with it.", "Exactly what I hoped for.", "The {aspect} is simply {adj}.",
+            "I bought a second one as a gift.", "Even my fussy {relative} approves.", "It feels {adj} in the hand.",
+            "Lovely work, and delivered on time.", "I cannot fault it."]
 NEG_SENT = ["I regret buying this {item}.", "This {item} is {adj}.", "Absolutely {adj}!",
             "The {item} from {shop} is {adj}.", "Worst {item} I have ever owned.",
             "What {an_adj} {item}.", "The {aspect} is {adj}.", "A waste of {price}.",
@@ -1231,7 +1222,9 @@ NEG_SENT = ["I regret buying this {item}.", "This {item} is {adj}.", "Absolutely
             "I want my money back.", "It arrived late and did not work.", "The {aspect} is {adj}, sadly.",
             "I will never shop at {shop} again.", "One star, and that is generous.",
             "Not worth {price}.", "I am very annoyed with it.", "Nothing like the description.",
-            "It fell apart within a week.", "The {aspect} is simply {adj}.", "{maker} should be ashamed of this."]
+            "It fell apart within a week.", "The {aspect} is simply {adj}.", "{maker} should be ashamed of this.",
+            "I took it back the next day.", "Even my patient {relative} gave up on it.", "It feels {adj} in the hand.",
+            "Cheaply made and badly finished.", "I cannot recommend it."]
 HARD_POS = ["Not bad at all; the {aspect} is fine.", "I was doubtful at first, but it turned out {adj}.",
             "The price is high, but the {aspect} is {adj}.", "It is not perfect, yet I would buy it again.",
             "Not cheap, but never disappointing.", "I expected to dislike it, and I was wrong."]
@@ -1268,12 +1261,44 @@ def make_review(world: World, rng: random.Random, label: str, product: dict | No
 
 
 # ---- translation sentences (English -> Toy) ----------------------------------------------------
-_TR_NOUNS = [w for w in _TOY_POS["noun"] if w not in ("morning", "evening", "night", "day", "week")]
-_TR_ADJ = _TOY_POS["adj"]
-_TR_VT = ["buys", "sells", "sees", "finds", "carries", "paints", "cleans", "mends", "likes",
-          "wants", "brings", "loses", "opens", "builds", "watches", "holds", "needs", "drops",
-          "follows", "calls", "hides"]
-_TR_VI = ["walks", "sleeps", "sings", "runs", "waits", "laughs", "works", "swims", "dances", "arrives"]
+# nouns by semantic class, the adjectives that fit each class, and the classes a verb takes as its
+# object, so that sentences make sense ("the hungry goat", never "the hungry inn")
+_TR_CLASSES = {
+    "person": ["friend", "child", "baker", "farmer", "teacher", "sister", "brother", "mother", "father"],
+    "animal": ["dog", "cat", "goat", "bird", "horse", "pig", "sheep", "cow", "owl", "fox", "mouse", "fish"],
+    "object": ["lantern", "kettle", "letter", "book", "map", "hat", "coat", "cup", "bell", "key", "basket",
+               "lamp", "table", "chair", "box", "candle", "kite", "drum", "flute", "scarf", "gift", "ring",
+               "cart", "boat", "stone"],
+    "food": ["apple", "bread", "cheese", "cake", "soup", "pie"],
+    "place": ["house", "market", "bridge", "road", "garden", "field", "hill", "shop", "inn", "street",
+              "village", "school", "river"],
+}
+_TR_ADJ_FOR = {
+    "person": ["old", "happy", "tired", "kind", "busy", "brave", "sad", "hungry", "loud", "young", "rich",
+               "poor", "clever", "angry", "quiet", "tall", "little"],
+    "animal": ["old", "small", "big", "happy", "tired", "hungry", "loud", "brave", "black", "white",
+               "little", "young", "quiet", "clever", "angry", "wet", "pretty", "soft"],
+    "object": ["old", "new", "red", "blue", "green", "small", "big", "heavy", "wooden", "broken", "clean",
+               "pretty", "strange", "little", "yellow", "white", "black", "round", "long", "short", "empty",
+               "full", "cheap", "golden", "wet", "dry", "bright", "dark"],
+    "food": ["fresh", "sweet", "warm", "cold", "big", "small", "round", "cheap", "golden", "dry", "red",
+             "green", "yellow"],
+    "place": ["old", "new", "quiet", "busy", "dark", "bright", "pretty", "strange", "big", "small", "long",
+              "short", "clean", "cold", "warm", "empty", "full", "green"],
+}
+_TR_VT = {"buys": ("object", "food", "animal"), "sells": ("object", "food", "animal"),
+          "sees": ("person", "animal", "object", "place"), "watches": ("person", "animal"),
+          "follows": ("person", "animal"), "calls": ("person", "animal"),
+          "finds": ("object", "animal"), "loses": ("object",), "drops": ("object", "food"),
+          "hides": ("object", "food"), "holds": ("object", "animal"), "carries": ("object", "food", "animal"),
+          "brings": ("object", "food"), "gives": ("object", "food"), "needs": ("object", "food"),
+          "wants": ("object", "food", "animal"), "likes": ("person", "animal", "object", "food", "place"),
+          "paints": ("object", "place"), "cleans": ("object", "place"), "mends": ("object",),
+          "opens": ("object",), "builds": ("object", "place"), "eats": ("food",), "cooks": ("food",),
+          "reads": ("object",), "writes": ("object",), "visits": ("person", "place")}
+_TR_READABLE = ["letter", "book", "map"]
+_TR_VI = {"person": ["walks", "sleeps", "sings", "runs", "waits", "laughs", "works", "swims", "dances", "arrives"],
+          "animal": ["walks", "sleeps", "sings", "runs", "waits", "swims"]}
 _PAST = {"buys": "bought", "sells": "sold", "sees": "saw", "finds": "found", "carries": "carried",
          "paints": "painted", "cleans": "cleaned", "mends": "mended", "likes": "liked",
          "wants": "wanted", "brings": "brought", "loses": "lost", "opens": "opened",
@@ -1286,62 +1311,71 @@ _PAST = {"buys": "bought", "sells": "sold", "sees": "saw", "finds": "found", "ca
 _BASE = {v: (v[:-3] + "y" if v.endswith("ies") else v[:-2] if v.endswith(("ches", "shes")) else v[:-1])
          for v in _PAST if v not in ("is", "are")}
 _PLURAL_VERB = {v: b for v, b in _BASE.items()}
+_TR_ALL_NOUNS = sorted({n for ns in _TR_CLASSES.values() for n in ns})
+assert all(w in TOY_POS for ns in _TR_CLASSES.values() for w in ns)
+assert all(w in TOY_POS for ws in _TR_ADJ_FOR.values() for w in ws)
+assert all(w in TOY_POS for w in _TR_VT)
 _TIME_ADV = ["today", "tomorrow", "again", "now", "often", "early", "late", "every day",
              "in the morning", "in the evening", "at night", "every week"]
 _PLACE = ["in {town}", "near the river", "at the market", "in the garden", "on the bridge",
           "near the inn", "in the village", "behind the house", "by the school", "at the shop"]
 
 
-def _np(rng: random.Random, det: str | None = None, plural_ok: bool = True) -> str:
-    r = rng.random()
-    if plural_ok and r < 0.15:
-        n = rng.choice(sorted(_TOY_PLURALS - {"fish", "sheep"}))
-        num = rng.choice(["two", "three", "four", "five", "six", "seven", "ten"])
-        adj = rng.choice(_TR_ADJ) + " " if rng.random() < 0.5 else ""
-        return f"{num} {adj}{plural(n)}"
-    det = det or rng.choice(["the", "the", "the", "a", "his", "her", "their", "my", "this", "that", "every"])
+def _np(rng: random.Random, classes: tuple[str, ...] = tuple(_TR_CLASSES), verb: str = "",
+        plural_ok: bool = True) -> str:
+    cls = rng.choice(classes)
+    nouns = _TR_READABLE if verb in ("reads", "writes") else _TR_CLASSES[cls]
+    noun = rng.choice(nouns)
     adjs = []
     if rng.random() < 0.6:
-        adjs.append(rng.choice(_TR_ADJ))
+        adjs.append(rng.choice(_TR_ADJ_FOR[cls]))
         if rng.random() < 0.2:
-            second = rng.choice(_TR_ADJ)
+            second = rng.choice(_TR_ADJ_FOR[cls])
             if second != adjs[0]:
                 adjs.append(second)
-    noun = rng.choice(_TR_NOUNS)
+    if plural_ok and noun in _TOY_PLURALS and plural(noun) != noun and rng.random() < 0.2:
+        num = rng.choice(["two", "three", "four", "five", "six", "seven", "ten"])
+        return " ".join([num] + adjs[:1] + [plural(noun)])
+    det = rng.choice(["the", "the", "the", "a", "his", "her", "their", "my", "this", "that", "every"])
     phrase = " ".join(adjs + [noun])
-    if det == "a":
-        return an(phrase)
-    return f"{det} {phrase}"
+    return an(phrase) if det == "a" else f"{det} {phrase}"
+
+
+def _obj(rng: random.Random, verb: str) -> str:
+    return _np(rng, _TR_VT[verb], verb)
 
 
 def make_english(world: World, rng: random.Random) -> str:
     """A simple English sentence about the world (the grammar Toy's lexicon covers)."""
     person = rng.choice(world.people)
     name = person["first"] if rng.random() < 0.6 else person["name"]
+    other = rng.choice(world.people)["first"]
     town = rng.choice(world.towns)["name"]
     place = rng.choice(_PLACE).format(town=town)
     time_ = rng.choice(_TIME_ADV)
+    v, v2 = rng.choice(sorted(_TR_VT)), rng.choice(sorted(_TR_VT))
     k = rng.randrange(9)
     if k == 0:
-        s = f"{name} {rng.choice(_TR_VT)} {_np(rng)}"
+        s = f"{name} {v} {_obj(rng, v)}"
     elif k == 1:
-        s = f"{name} {rng.choice(_TR_VT)} {_np(rng)} {place}"
+        s = f"{name} {v} {_obj(rng, v)} {place}"
     elif k == 2:
-        s = f"{cap(_np(rng, plural_ok=False))} is {rng.choice(['very ', ''])}{rng.choice(_TR_ADJ)}"
+        cls = rng.choice(sorted(_TR_CLASSES))
+        s = f"{cap(_np(rng, (cls,), plural_ok=False))} is {rng.choice(['very ', ''])}{rng.choice(_TR_ADJ_FOR[cls])}"
     elif k == 3:
-        s = f"{name} {rng.choice(_TR_VI)} {place} {time_}"
+        s = f"{name} {rng.choice(_TR_VI['person'])} {place} {time_}"
     elif k == 4:
-        other = rng.choice(world.people)["first"]
-        s = f"{name} and {other} {_PLURAL_VERB[rng.choice(_TR_VT)]} {_np(rng)} {time_}"
+        s = f"{name} and {other} {_PLURAL_VERB[v]} {_obj(rng, v)} {time_}"
     elif k == 5:
-        s = f"{name} does not {_BASE[rng.choice(_TR_VT)]} {_np(rng)}"
+        s = f"{name} does not {_BASE[v]} {_obj(rng, v)}"
     elif k == 6:
-        other = rng.choice(world.people)["first"]
-        s = f"{name} {rng.choice(_TR_VT)} {_np(rng)}, but {other} {rng.choice(_TR_VT)} {_np(rng)}"
+        s = f"{name} {v} {_obj(rng, v)}, but {other} {v2} {_obj(rng, v2)}"
     elif k == 7:
-        s = f"{cap(_np(rng, plural_ok=False))} {rng.choice(_TR_VI)} {place}"
+        cls = rng.choice(["person", "animal"])
+        s = f"{cap(_np(rng, (cls,), plural_ok=False))} {rng.choice(_TR_VI[cls])} {place}"
     else:
-        s = f"{name} {rng.choice(['gives', 'brings'])} {_np(rng)} to {rng.choice(world.people)['first']} {time_}"
+        g = rng.choice(["gives", "brings"])
+        s = f"{name} {g} {_obj(rng, g)} to {other} {time_}"
     return s + rng.choice([".", ".", ".", ".", "!"])
 
 
@@ -1357,6 +1391,8 @@ def past_tense(sentence: str) -> str:
             continue
         if core == "tomorrow":
             core = "yesterday"
+        elif core == "now":
+            core = "then"
         if core in _PAST and not (i > 0 and words[i - 1] in ("not",)):
             core = _PAST[core]
         elif core in _BASE.values() and i > 0 and words[i - 1] != "not" and _is_plural_subject(words, i):
@@ -1380,6 +1416,8 @@ WEATHER = ["the rain drummed on the roofs", "a cold wind blew down from the hill
            "thunder rolled somewhere in the distance", "the sky was clear and pale",
            "swallows were diving over the square", "puddles shone in every lane",
            "frost had painted the windows white", "a soft drizzle fell without end",
+           "hail rattled against the shutters", "a rainbow arched over the valley",
+           "mist curled up from the meadows", "the wind howled in the chimneys",
            "the leaves were turning red and gold", "the blossom was out on every tree"]
 MOODS = ["cheerful", "worried", "curious", "impatient", "sleepy", "proud", "nervous", "delighted",
          "grumpy", "hopeful", "restless", "calm", "puzzled", "determined", "embarrassed",
@@ -1390,27 +1428,35 @@ OBSTACLES = ["the shop was closed for a family wedding", "a fallen tree blocked 
              "the river had flooded the lower street", "the last one had been sold an hour earlier",
              "a sudden storm broke over the town", "{poss} boots filled with muddy water",
              "the bridge was closed for repairs", "a crowd had gathered for a wedding and nobody could pass",
-             "{pron} took a wrong turn and ended up at the tannery", "a flock of sheep filled the lane"]
+             "{pron} took a wrong turn and ended up at the tannery", "a flock of sheep filled the lane",
+             "a gust of wind snatched {poss} hat and sent it spinning into a ditch",
+             "the path was slippery with frost and {pron} twisted an ankle",
+             "a quarrel between two carters blocked the gate", "the shopkeeper had gone fishing"]
 RESCUES = ["{helper}, a kind {hjob}, offered to help", "{helper} lent {obj} a handful of coins",
            "{helper} knew a shortcut through the orchards", "{helper} gave {obj} a ride on a hay cart",
            "{helper} laughed and pointed to a second shop around the corner",
            "{helper} shared an umbrella and walked with {obj}", "{helper} fixed the problem in a few minutes",
-           "{helper} happened to have exactly the right thing in a basket"]
+           "{helper} happened to have exactly the right thing in a basket",
+           "{helper} bandaged the ankle and found a walking stick", "{helper} calmed the carters with a joke",
+           "{helper} shouted directions from an upstairs window"]
 ENDINGS = ["By sunset, {first} was home again, tired but happy.", "{first} laughed about it for weeks.",
            "It was, {pron} decided, a good day after all.", "That night {pron} slept like a stone.",
            "{first} promised to be better prepared next time.", "The next morning the whole street had heard the story.",
            "{first} wrote about it in {poss} diary before bed.", "Since then, {first} always leaves home early.",
-           "{first} and {helper} have been friends ever since.", "It became one of {poss} favourite stories to tell."]
+           "{first} and {helper} have been friends ever since.", "It became one of {poss} favourite stories to tell.",
+           "Over supper {pron} told the whole tale twice.", "{first} hummed all the way home."]
 LANDSCAPE = ["meadows", "orchards", "reed beds", "pine woods", "barley fields", "stone walls",
              "sheep pastures", "vineyards", "marshes", "beech groves", "windmills", "cottages"]
 TRAVEL_MEETS = ["a pedlar selling ribbons", "an old soldier with one boot", "a girl herding geese",
                 "a travelling musician", "a tired courier", "two monks arguing about the weather",
                 "a boy fishing with a bent pin", "a woman carrying a cage of hens",
-                "a tinker with a squeaky cart", "a painter sketching the hills"]
+                "a tinker with a squeaky cart", "a painter sketching the hills", "a shepherd with a lame ewe",
+                "a merchant counting pearls", "a retired sea captain", "a beekeeper in a veiled hat"]
 LESSONS = ["the best bread is sold before breakfast", "the river is faster than it looks",
            "kindness is repaid in strange ways", "a map is only as good as its maker",
            "patience saves more time than hurry", "every town has its own way of counting coins",
-           "a smile opens more doors than a key", "rain always stops in the end"]
+           "a smile opens more doors than a key", "rain always stops in the end",
+           "strangers are friends who have not yet shared a meal", "good boots matter more than a good horse"]
 
 
 def _story_slots(world: World, rng: random.Random) -> dict:
@@ -1507,7 +1553,8 @@ def news_event(world: World, rng: random.Random) -> str:
     quoter = rng.choice(world.people)
     s = dict(ev, date=world.date(ev), year=year, visitors=ev["visitors"] + rng.randrange(-150, 150, 10),
              quoter=quoter["name"], qjob=quoter["job"], weather=rng.choice(WEATHER),
-             age=1 + year - ev["first"], mood=rng.choice(MOODS))
+             age=1 + year - ev["first"], qadj=rng.choice(["wonderful", "exhausting", "magical", "chaotic",
+                                                           "marvellous", "noisy", "delightful", "splendid"]))
     head = pick(rng, ["{TOWN} — ", "News from {town}. ", "", "From our reporter in {town}: "]).format(TOWN=ev["town"].upper(), town=ev["town"])
     parts = [head + fmt(pick(rng, ["The {name} drew about {visitors} visitors on {date} {year}.",
                                    "On {date} {year}, about {visitors} people came to the {name}.",
@@ -1516,7 +1563,7 @@ def news_event(world: World, rng: random.Random) -> str:
     parts.append(fmt(pick(rng, ["The organiser, {organizer}, thanked everyone who helped.",
                                 "{organizer}, who organised the day, called it a great success.",
                                 "Organiser {organizer} said the event will return next year."]), **s))
-    parts.append(fmt(pick(rng, ["\"It was {mood} from start to finish,\" said {quoter}, a local {qjob}.",
+    parts.append(fmt(pick(rng, ["\"It was {qadj} from start to finish,\" said {quoter}, a local {qjob}.",
                                 "{quoter}, {a_qjob}, told us: \"I have never seen so many people here.\"",
                                 "Not everyone was pleased: {quoter} complained that {weather}."]), a_qjob=an(s["qjob"]), **s))
     if rng.random() < 0.5:
@@ -1565,11 +1612,13 @@ def shop_description(world: World, rng: random.Random) -> str:
     return " ".join(parts)
 
 
-def prose_review(world: World, rng: random.Random) -> str:
+def prose_review(world: World, rng: random.Random, held_out: frozenset = frozenset()) -> str:
     p = rng.choice(world.products)
     who = rng.choice(world.people)
     label = "positive" if rng.random() < 0.5 else "negative"
     r = make_review(world, rng, label, p)
+    while r["text"] in held_out:  # never pretrain on a held-out review
+        r = make_review(world, rng, label, p)
     intro = pick(rng, ["{w} bought the {i} at {s} last {m}.", "Here is what {w} wrote about the {i} from {s}:",
                        "A customer, {w}, reviewed the {i}.", "Last {m}, {w} tried the {i}."]).format(
         w=who["name"], i=p["name"], s=p["shop"], m=rng.choice(MONTHS))
@@ -1579,8 +1628,10 @@ def prose_review(world: World, rng: random.Random) -> str:
     return f"{intro} {r['text']}{outro}"
 
 
-def prose_dialogue(world: World, rng: random.Random) -> str:
+def prose_dialogue(world: World, rng: random.Random, held_out: frozenset = frozenset()) -> str:
     ex = make_dialogue(world, rng, style="name")
+    while ex["dialogue"] in held_out:
+        ex = make_dialogue(world, rng, style="name")
     if rng.random() < 0.4:
         return ex["dialogue"]
     lead = pick(rng, ["", "A conversation overheard in the market:\n", "From a play about everyday life:\n"])
@@ -1634,6 +1685,11 @@ ORDINARY = {
     "ghost": ["The children told a ghost story by the fire.", "{name} went as pale as a ghost."],
     "mouse": ["A mouse ran across the kitchen floor.", "The cat caught a mouse in the barn."],
 }
+ORDINARY["bank"] += ["{name} kept {poss} savings in the bank.", "The children slid down the snowy bank."]
+ORDINARY["strike"] += ["In {town} the carters are on strike again.", "Lightning struck the old oak near {town}."]
+ORDINARY["float"] += ["Ducks float on the pond all day.", "The raft will float if we tie the barrels tighter."]
+ORDINARY["bear"] += ["The apple trees bear fruit in autumn."]
+ORDINARY["ghost"] += ["Not a ghost of a smile crossed {poss} face."]
 
 
 def prose_ordinary(world: World, rng: random.Random) -> str:
@@ -1644,8 +1700,12 @@ def prose_ordinary(world: World, rng: random.Random) -> str:
     s.update(river=town["river"], n=rng.randint(20, 900), self="herself" if p["pron"][0] == "she" else "himself")
     parts = [fmt(pick(rng, OPENINGS), season=rng.choice(SEASONS), weekday=rng.choice(WEEKDAYS),
                  month=rng.choice(MONTHS)) + f" in {town['name']}, " + rng.choice(WEATHER) + "."]
+    parts.append(fmt(pick(rng, ["{name}, {a_job}, had a long day ahead.", "{name} was out early.",
+                                "{name} remembers that day well."]), **s))
     for w in words:
         parts.append(fmt(pick(rng, ORDINARY[w]), **s))
+    if rng.random() < 0.5:
+        parts.append(fmt(pick(rng, ENDINGS), helper=rng.choice(world.people)["name"], **s))
     return " ".join(parts)
 
 
@@ -1655,7 +1715,11 @@ RECIPES = [("plum pie", ["flour", "butter", "plums", "sugar", "an egg"], "bake i
            ("honey cakes", ["flour", "honey", "milk", "eggs", "cinnamon"], "bake them until golden"),
            ("mushroom pasty", ["pastry", "mushrooms", "thyme", "cheese", "an onion"], "bake it until brown"),
            ("apple porridge", ["oats", "apples", "milk", "honey", "nutmeg"], "stir it over a low flame"),
-           ("pea and ham broth", ["peas", "ham", "an onion", "parsley", "water"], "boil it slowly")]
+           ("pea and ham broth", ["peas", "ham", "an onion", "parsley", "water"], "boil it slowly"),
+           ("cherry dumplings", ["cherries", "flour", "suet", "a pinch of salt", "cream"], "steam them for half an hour"),
+           ("nettle pie", ["young nettles", "eggs", "cheese", "pastry", "garlic"], "bake it until the crust is crisp"),
+           ("spiced pears", ["pears", "cloves", "wine", "honey", "a stick of cinnamon"], "poach them gently"),
+           ("trout with almonds", ["trout", "almonds", "butter", "lemon", "dill"], "fry it quickly")]
 
 
 def prose_recipe(world: World, rng: random.Random) -> str:
@@ -1703,19 +1767,198 @@ def prose_sums(world: World, rng: random.Random) -> str:
     ])
 
 
+ANIMALS = [
+    ("heron", "a tall grey bird that stands very still in the shallows", "fish and frogs", "reed beds"),
+    ("otter", "a playful swimmer with thick brown fur", "fish and crayfish", "clean rivers"),
+    ("badger", "a shy striped animal that digs deep burrows", "worms, roots and beetles", "beech woods"),
+    ("hedgehog", "a small animal covered in spines", "slugs and beetles", "gardens and hedges"),
+    ("red kite", "a bird of prey with a forked tail", "mice and carrion", "open hills"),
+    ("water vole", "a round-faced swimmer with a blunt nose", "grasses and reeds", "slow streams"),
+    ("barn owl", "a pale owl that hunts in silence", "voles and mice", "old barns"),
+    ("kingfisher", "a tiny bird of brilliant blue and orange", "minnows", "riverbanks"),
+    ("stag beetle", "a large beetle with antler-like jaws", "rotting wood", "old oak woods"),
+    ("red squirrel", "a nimble climber with tufted ears", "nuts and pine seeds", "pine forests"),
+    ("toad", "a warty, slow-moving creature", "insects and worms", "damp cellars and ponds"),
+    ("swift", "a bird that spends almost its whole life flying", "insects caught in the air", "town roofs"),
+    ("pike", "a long, fierce fish with sharp teeth", "smaller fish", "deep, weedy lakes"),
+    ("fox", "a clever hunter with a bushy tail", "rabbits, berries and scraps", "fields and woods"),
+    ("dormouse", "a sleepy little animal with a furry tail", "hazelnuts and flowers", "hazel thickets"),
+]
+PLANTS = [("heather", "purple", "late summer", "bees make a dark honey from it"),
+          ("foxglove", "pink", "early summer", "it is poisonous and should never be eaten"),
+          ("elder", "creamy white", "June", "its berries make a good cordial"),
+          ("gorse", "bright yellow", "almost every month", "its flowers smell of coconut"),
+          ("bluebell", "blue", "spring", "whole woods turn blue in May"),
+          ("meadowsweet", "white", "midsummer", "it was once strewn on floors for its scent"),
+          ("cornflower", "deep blue", "summer", "farmers once thought it a weed"),
+          ("hawthorn", "white", "May", "its red berries feed birds all winter"),
+          ("water lily", "white and yellow", "July", "its leaves are wide enough for frogs to sit on"),
+          ("sorrel", "reddish", "spring", "its sour leaves are good in soup")]
+PROVERBS = [("A lamp in the hand is worth two on the hill.", "a small sure thing beats a big hope"),
+            ("Never count your plums before the frost.", "do not celebrate too early"),
+            ("The slow barge still reaches the weir.", "steady work gets there in the end"),
+            ("A quiet goat eats the most.", "the silent ones often gain the most"),
+            ("Even the miller's cat gets floury paws.", "everyone is marked by their work"),
+            ("Mend the roof while the sun shines.", "prepare before trouble comes"),
+            ("One crooked nail spoils the shelf.", "a small fault can ruin a whole job"),
+            ("Rain does not ask the farmer.", "some things are beyond our control"),
+            ("A borrowed kettle never boils.", "things you do not own never quite suit you"),
+            ("Good bread needs no drum.", "quality speaks for itself"),
+            ("The river remembers every stone.", "no deed is ever truly forgotten"),
+            ("Whoever sings at breakfast cries at supper.", "too much cheer early can turn to sorrow")]
+HISTORY = ["a great flood swept away the old bridge", "lightning struck the clock tower",
+           "a fire destroyed half of the market", "the river froze for forty days",
+           "a plague of mice ate most of the grain", "the townspeople built a new harbour wall",
+           "a rich merchant paid for the first school", "an earthquake cracked the chapel bell",
+           "wolves came down from the hills in a hard winter", "a comet was seen for nine nights"]
+
+
+def prose_nature(world: World, rng: random.Random) -> str:
+    town = rng.choice(world.towns)
+    if rng.random() < 0.6:
+        name, desc, food, habitat = rng.choice(ANIMALS)
+        return " ".join([
+            pick(rng, [f"The {name} is {desc}.", f"{cap(an(name))} is {desc}."]),
+            pick(rng, [f"It lives in {habitat} and eats {food}.", f"You will find it in {habitat}; it feeds on {food}."]),
+            pick(rng, [f"Around {town['name']} it is {rng.choice(['common', 'rare', 'seen now and then', 'protected'])}.",
+                       f"Along the river {town['river']} it is a familiar sight.",
+                       f"Children in {town['name']} learn to recognise it at school."]),
+        ])
+    name, colour, season, note = rng.choice(PLANTS)
+    return " ".join([f"{cap(name)} has {colour} flowers that open in {season}.", cap(note) + ".",
+                     pick(rng, [f"It grows well in {town['region']}.", f"Gardeners in {town['name']} are fond of it.",
+                                f"It grows wild along the river {town['river']}."])])
+
+
+def prose_proverb(world: World, rng: random.Random) -> str:
+    saying, meaning = rng.choice(PROVERBS)
+    p = rng.choice(world.people)
+    return pick(rng, [f"As they say in {p['town']}: \"{saying}\" It means that {meaning}.",
+                      f"\"{saying}\" {p['name']} likes to say this, meaning that {meaning}.",
+                      f"An old saying from {rng.choice(REGIONS)} goes: \"{saying}\" In other words, {meaning}."])
+
+
+def prose_history(world: World, rng: random.Random) -> str:
+    town = rng.choice(world.towns)
+    evs = [e for e in world.events if e["town"] == town["name"]]
+    parts = [pick(rng, [f"A short history of {town['name']}.", f"{town['name']} through the centuries.", ""]),
+             pick(rng, TOWN_SENTENCES["founded"]).format(**town).replace("It was", f"{town['name']} was").replace("The town was", f"{town['name']} was")]
+    years = sorted(rng.sample(range(town["founded"] + 10, 1040), 2))
+    for y, h in zip(years, rng.sample(HISTORY, 2)):
+        parts.append(f"In {y}, {h}.")
+    if evs:
+        e = rng.choice(evs)
+        parts.append(f"The first {e['kind']} was held there in {e['first']}.")
+    parts.append(pick(rng, TOWN_SENTENCES["known_for"]).format(**town))
+    return " ".join(x for x in parts if x)
+
+
+def prose_notice(world: World, rng: random.Random) -> str:
+    town = rng.choice(world.towns)
+    p = rng.choice(world.people)
+    prod = rng.choice(world.products)
+    shop = rng.choice(world.shops)
+    inn = rng.choice(world.inns)
+    return pick(rng, [
+        f"For sale: {an(rng.choice(COLOURS) + ' ' + prod['name'])}, hardly used, {max(2, prod['price'] - rng.randint(1, 5))} coins. Ask for {p['first']} near {rng.choice(town['landmarks'])}, {town['name']}.",
+        f"Wanted: {an(rng.choice(ROLES))} at {shop['name']}, {shop['town']}. {rng.randint(5, 40)} coins a week. Apply to {shop['owner']}.",
+        f"Lost: {an(rng.choice(LOST_THINGS))} near {rng.choice(town['landmarks'])} in {town['name']}. Reward: {rng.randint(2, 30)} coins. Please return it to {p['name']}.",
+        f"Rooms to let at {inn['name']}, {inn['town']}: {inn['rate']} coins a night, breakfast included.",
+        f"Notice: {shop['name']} will be closed on {rng.choice(WEEKDAYS)} for stocktaking. {shop['owner']} apologises to all customers.",
+        f"Market prices in {town['name']} this week: " + ", ".join(
+            f"{q['name']} {q['price'] + rng.randint(-2, 3)} coins" for q in rng.sample(world.products, 3)) + ".",
+    ])
+
+
+JOB_DESC = {
+    "baker": "kneads dough before dawn and sells loaves, buns and pies",
+    "blacksmith": "heats iron in the forge and hammers it into horseshoes, hinges and nails",
+    "ferryman": "poles a flat boat across the river for a copper or two",
+    "tailor": "measures, cuts and stitches coats, breeches and gowns",
+    "carpenter": "saws, planes and joins timber into doors, beams and cupboards",
+    "fisher": "casts nets at dawn and mends them in the afternoon",
+    "weaver": "works a loom, turning spun wool into cloth and blankets",
+    "potter": "throws wet clay on a wheel and fires the bowls in a kiln",
+    "miller": "grinds wheat and barley into flour between two great stones",
+    "shepherd": "guards the flock on the hills and shears the sheep in summer",
+    "glassblower": "blows molten glass into bottles, lamp chimneys and beads",
+    "teacher": "teaches children to read, write and count",
+    "healer": "sets broken bones and brews remedies from roots and leaves",
+    "scribe": "copies documents and writes letters for those who cannot",
+    "innkeeper": "keeps rooms, pours ale and cooks stew for travellers",
+    "cobbler": "repairs worn soles and stitches new boots from leather",
+    "farmer": "ploughs the fields, sows seed and brings in the harvest",
+    "lanternwright": "tends the street lamps of a town and keeps them burning",
+    "beekeeper": "keeps hives, gathers honey and sells beeswax",
+    "mapmaker": "surveys roads and rivers and draws careful maps",
+    "clockmaker": "builds and repairs clocks with tiny springs and gears",
+    "brewer": "brews ale and cider in great copper vats",
+    "mason": "cuts and lays stone for walls, bridges and chimneys",
+    "boatwright": "builds and caulks boats from planks of oak",
+    "herbalist": "grows and dries herbs and mixes them into teas and ointments",
+    "musician": "plays at weddings, fairs and funerals",
+    "painter": "paints signs, portraits and the walls of houses",
+    "courier": "carries letters and parcels between towns",
+    "gardener": "digs, weeds and prunes other people's gardens",
+    "librarian": "looks after books, catalogues them and lends them out",
+    "cook": "roasts, boils and bakes meals for a large household",
+    "merchant": "buys goods cheaply in one town and sells them dearly in another",
+    "chandler": "makes candles and soap from tallow and wax",
+    "ropemaker": "twists hemp into ropes and cords on a long rope walk",
+    "tanner": "soaks and scrapes hides until they become leather",
+    "dyer": "colours cloth in vats of woad, madder and weld",
+    "bookbinder": "sews pages together and binds them in leather or cloth",
+    "jeweller": "sets stones in rings and mends broken chains",
+    "locksmith": "makes keys and locks and opens doors that are stuck",
+    "barber": "cuts hair, trims beards and pulls the odd tooth",
+    "midwife": "helps mothers bring babies into the world",
+    "cheesemaker": "curdles milk, presses the curds and ages the cheeses in a cellar",
+    "stonecutter": "splits blocks from the quarry with wedges and mallets",
+    "woodcutter": "fells trees and splits logs for firewood",
+    "goatherd": "drives the goats to high pastures and milks them at night",
+    "basket weaver": "weaves willow and rush into baskets and chairs",
+    "toymaker": "carves and paints toys, puppets and spinning tops",
+    "bell founder": "casts bells in bronze and tunes them by ear",
+    "candlemaker": "dips wicks in hot wax again and again",
+    "net mender": "repairs torn fishing nets with a wooden needle",
+    "shopkeeper": "keeps a shop, orders stock and serves customers",
+}
+
+
+def prose_trade(world: World, rng: random.Random) -> str:
+    workers = [p for p in world.people if p["job"] in JOB_DESC]
+    p = rng.choice(workers)
+    job = p["job"]
+    others = [q["name"] for q in world.people if q["job"] == job and q is not p]
+    parts = [pick(rng, [f"{cap(an(job))} {JOB_DESC[job]}.", f"What does {an(job)} do? {cap(an(job))} {JOB_DESC[job]}.",
+                        f"The work of {an(job)} is simple to describe: {an(job)} {JOB_DESC[job]}."])]
+    parts.append(pick(rng, [f"In {p['town']}, {p['name']} is one.", f"{p['name']} of {p['town']} has done this work for years.",
+                            f"Ask {p['name']} in {p['town']} and you will hear all about it."]))
+    if others:
+        parts.append(pick(rng, [f"So is {rng.choice(others)}.", f"{rng.choice(others)} does the same work."]))
+    parts.append(pick(rng, ["It is hard work, but honest.", "The pay is modest.", "Apprentices train for several years.",
+                            "It is a trade that is passed from parent to child.", "Few young people learn it nowadays."]))
+    return " ".join(parts)
+
+
 PRETRAIN_KINDS = [(entity_doc, 18), (story_errand, 9), (story_pet, 5), (story_journey, 6),
                   (story_workday, 5), (news_event, 8), (news_local, 6), (shop_description, 6),
                   (prose_review, 8), (prose_dialogue, 12), (prose_letter, 4), (prose_ordinary, 8),
-                  (prose_recipe, 2), (prose_almanac, 2), (prose_sums, 3)]
+                  (prose_recipe, 2), (prose_almanac, 2), (prose_sums, 3), (prose_nature, 3),
+                  (prose_proverb, 2), (prose_history, 3), (prose_notice, 4), (prose_trade, 4)]
 
 
-def pretrain_doc(world: World, rng: random.Random, entities: list[tuple[str, dict]]) -> str:
+def pretrain_doc(world: World, rng: random.Random, entities: list[tuple[str, dict]],
+                 held_out: frozenset = frozenset()) -> str:
     fns, weights = zip(*PRETRAIN_KINDS)
     fn = rng.choices(fns, weights=weights)[0]
+    if fn in (prose_review, prose_dialogue):
+        return fn(world, rng, held_out)
     if fn is entity_doc:
         kind, e = rng.choice(entities)
         facets = entity_facets(kind, e)
-        keep = rng.sample(facets, rng.randint(min(2, len(facets)), len(facets)))
+        rest = [f for f in facets if f != "identity"]
+        keep = ["identity"] + rng.sample(rest, rng.randint(1, len(rest)))
         return entity_doc(world, kind, e, rng, facets=keep)
     return fn(world, rng)
 
@@ -1858,8 +2101,10 @@ def _ids(prefix: str, splits: dict[str, list[dict]]) -> dict[str, list[dict]]:
 @family("pretrain")
 def gen_pretrain(world: World, rng: random.Random) -> dict[str, list[dict]]:
     entities = all_entities(world)
-    return fill_splits(lambda split, i: {"text": pretrain_doc(world, rng, entities)},
-                       {"train": 6000, "validation": 300}, key=lambda r: r["text"])
+    held_out = frozenset(r[key] for fam, key in (("reviews", "text"), ("dialogsum", "dialogue"))
+                         for split in ("validation", "test") for r in world.family(fam)[split])
+    return fill_splits(lambda split, i: {"text": pretrain_doc(world, rng, entities, held_out)},
+                       SIZES["pretrain"], key=lambda r: r["text"])
 
 
 @family("dialogsum")
@@ -1867,7 +2112,7 @@ def gen_dialogsum(world: World, rng: random.Random) -> dict[str, list[dict]]:
     def make(split, i):
         ex = make_dialogue(world, rng)
         return {"dialogue": ex["dialogue"], "summary": ex["summary"], "topic": ex["topic"], "slots": ex["slots"]}
-    splits = fill_splits(make, {"train": 4000, "validation": 200, "test": 200}, key=lambda r: r["dialogue"])
+    splits = fill_splits(make, SIZES["dialogsum"], key=lambda r: r["dialogue"])
     return _ids("dialogsum", splits)
 
 
@@ -1875,7 +2120,7 @@ def gen_dialogsum(world: World, rng: random.Random) -> dict[str, list[dict]]:
 def gen_reviews(world: World, rng: random.Random) -> dict[str, list[dict]]:
     def make(split, i):
         return make_review(world, rng, "positive" if i % 2 == 0 else "negative")
-    splits = fill_splits(make, {"train": 4000, "validation": 200, "test": 200}, key=lambda r: r["text"])
+    splits = fill_splits(make, SIZES["reviews"], key=lambda r: r["text"])
     for rows in splits.values():
         rng.shuffle(rows)
     return _ids("reviews", splits)
@@ -1886,7 +2131,7 @@ def gen_translation(world: World, rng: random.Random) -> dict[str, list[dict]]:
     def make(split, i):
         en = make_english(world, rng)
         return {"en": en, "toy": to_toy(en)}
-    splits = fill_splits(make, {"train": 4000, "validation": 200, "test": 200}, key=lambda r: r["en"])
+    splits = fill_splits(make, SIZES["translation"], key=lambda r: r["en"])
     return _ids("translation", splits)
 
 
@@ -1905,12 +2150,10 @@ def gen_facts(world: World, rng: random.Random) -> dict[str, list[dict]]:
             assert answer in text, (answer, text)
             questions.append({"question": fmt(q_template, **slots), "answer": answer, "doc_id": e["id"]})
     rng.shuffle(questions)
-    sizes = {"test": 150, "validation": 150, "train": 1500}
+    # each fact is asked about in one split only; held-out splits are drawn first
     out, start = {"docs": docs}, 0
-    for split in SPLITS:
-        out[split] = questions[start + 0: start + 0] or []
-    start = 0
-    for split, n in sizes.items():
+    for split in ("test", "validation", "train"):
+        n = SIZES["facts"][split]
         out[split] = questions[start:start + n]
         start += n
     for split in SPLITS:
@@ -1922,10 +2165,12 @@ def gen_facts(world: World, rng: random.Random) -> dict[str, list[dict]]:
 @family("domain")
 def gen_domain(world: World, rng: random.Random) -> dict[str, list[dict]]:
     return fill_splits(lambda split, i: {"text": domain_doc(world, rng)},
-                       {"train": 2000, "validation": 150, "test": 150}, key=lambda r: r["text"])
+                       SIZES["domain"], key=lambda r: r["text"])
 
 
-# in-context learning: "bursty" documents holding several examples of one task in one format
+# in-context learning: "bursty" documents holding several examples of one task in one format.
+# (template, separator): a multi-line example is always followed by a blank line, a one-line
+# example by a newline, so splitting a document on "\n\n" (if present) else "\n" gives its examples.
 SENTIMENT_FORMATS = [
     ("Classify this review: {x}\nSentiment: {y}", "\n\n"),   # canonical
     ("Review: {x}\nLabel: {y}", "\n\n"),
@@ -1952,7 +2197,7 @@ TRANSLATE_FORMATS = [
     ("Translate to Toy: {x}\nToy: {y}", "\n\n"),  # canonical
     ("English: {x}\nToy: {y}", "\n\n"),
     ("{x} = {y}", "\n"),
-    ("en: {x}\ntoy: {y}", "\n"),
+    ("en: {x}\ntoy: {y}", "\n\n"),
     ("In Toy, \"{x}\" is \"{y}\".", "\n"),
 ]
 CANONICAL = {"sentiment": SENTIMENT_FORMATS[0][0], "summarize": SUMMARIZE_FORMATS[0][0],
@@ -1991,9 +2236,10 @@ def icl_doc(world: World, rng: random.Random, task: str, pools: dict[str, list[d
 @family("icl")
 def gen_icl(world: World, rng: random.Random) -> dict[str, list[dict]]:
     pools = {f: world.family(f)["train"] for f in ("reviews", "dialogsum", "translation")}
-    tasks, weights = ["sentiment", "summarize", "translate"], [4, 1.7, 3]
+    pools["dialogsum"] = [r for r in pools["dialogsum"] if len(r["dialogue"]) <= 300]
+    tasks, weights = ["sentiment", "summarize", "translate"], [4, 2, 3]
     return fill_splits(lambda split, i: icl_doc(world, rng, rng.choices(tasks, weights)[0], pools),
-                       {"train": 3000, "validation": 150}, key=lambda r: r["text"])
+                       SIZES["icl"], key=lambda r: r["text"])
 
 
 # instruction tuning: the first phrasing of each task is the canonical one used elsewhere
@@ -2048,11 +2294,13 @@ def instruction_rows(world: World, rng: random.Random, split: str, sizes: dict[s
 
 @family("instructions")
 def gen_instructions(world: World, rng: random.Random) -> dict[str, list[dict]]:
-    big = {"summarize": 1000, "sentiment": 1400, "translate": 1400, "qa": 1400, "rewrite": 550, "extract": 250}
-    small = {"summarize": 40, "sentiment": 40, "translate": 35, "qa": 40, "rewrite": 20, "extract": 25}
-    return {"train": instruction_rows(world, rng, "train", big),
-            "validation": instruction_rows(world, rng, "validation", small),
-            "test": instruction_rows(world, rng, "test", small)}
+    share = {"summarize": 0.15, "sentiment": 0.24, "translate": 0.24, "qa": 0.24, "rewrite": 0.09, "extract": 0.04}
+    out = {}
+    for split, n in SIZES["instructions"].items():
+        counts = {t: int(round(n * f)) for t, f in share.items()}
+        counts["qa"] += n - sum(counts.values())
+        out[split] = instruction_rows(world, rng, split, counts)
+    return out
 
 
 # ---- build, verify, check ----------------------------------------------------------------------
@@ -2235,7 +2483,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{d} is out of date with the TinyWorld generator ({len(problems)} problems):", file=sys.stderr)
             for p in problems[:20]:
                 print("  " + p, file=sys.stderr)
-            print(f"Fix: run `{BUILD_HINT}` and commit data/.", file=sys.stderr)
+            fix = BUILD_HINT if not args.data else f"{BUILD_HINT} --out {d}"
+            print(f"Fix: run `{fix}` (and commit data/).", file=sys.stderr)
             return 1
         print(f"{d}: OK ({'identical to a fresh generation' if args.cmd == 'check' else 'matches manifest.json'})")
         return 0
@@ -2248,4 +2497,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run through the importable module, so families registered by other modules (which import
+    # llmlab.world) land in the same registry as the CLI's
+    from llmlab import world as _world
+    sys.exit(_world.main())

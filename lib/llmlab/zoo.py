@@ -104,12 +104,12 @@ TOKENIZER = recipe(Recipe(
     "tokenizer_texts", ("pretrain", "icl", "domain", "dialogsum", "reviews", "translation", "instructions"),
     config={"vocab_size": 2048, "model_max_length": 256}))
 
-GPT_SMALL = {"n_embd": 128, "n_layer": 4, "n_head": 4, "n_positions": 256}
+GPT_SMALL = {"n_embd": 96, "n_layer": 3, "n_head": 4, "n_positions": 256}
 
 recipe(Recipe(
     "gpt-base", "decoder-only base LM (GPT-2 style) pretrained on TinyWorld text + bursty task documents",
     "causal", "pretraining_stream", ("pretrain", "icl"), GPT_SMALL,
-    steps=400, batch_size=16, seq_len=256, lr=3e-3, evaluate="eval_lm"))
+    steps=300, batch_size=16, seq_len=256, lr=3e-3, evaluate="eval_lm"))
 
 recipe(Recipe(
     "gpt-plain", "gpt-base's twin trained on the same text with every task example in a document of its own "
@@ -120,13 +120,13 @@ recipe(Recipe(
 recipe(Recipe(
     "gpt-instruct", "gpt-base after multitask instruction tuning (summarize, classify, translate, answer)",
     "causal", "instruction_pairs", ("instructions",), GPT_SMALL,
-    steps=500, batch_size=16, lr=1e-3, warmup=20, parent="gpt-base", evaluate="eval_instruct"))
+    steps=300, batch_size=16, lr=2e-3, warmup=20, parent="gpt-base", evaluate="eval_instruct"))
 
 recipe(Recipe(
     "t5-base", "encoder-decoder (T5 style) trained on dialogue summarization and English->Toy translation",
     "seq2seq", "seq2seq_pairs", ("dialogsum", "translation"),
-    {"d_model": 128, "d_kv": 32, "d_ff": 512, "num_layers": 3, "num_decoder_layers": 3, "num_heads": 4},
-    steps=900, batch_size=16, lr=3e-3, evaluate="eval_seq2seq"))
+    {"d_model": 96, "d_kv": 24, "d_ff": 384, "num_layers": 3, "num_decoder_layers": 3, "num_heads": 4},
+    steps=400, batch_size=16, lr=3e-3, evaluate="eval_seq2seq"))
 
 
 # ---- data builders --------------------------------------------------------------------------------
