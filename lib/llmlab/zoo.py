@@ -151,27 +151,6 @@ def pretraining_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     return trainer.stream_batcher(ids, r.seq_len, r.batch_size, seed=r.seed)
 
 
-def split_examples(doc: str) -> list[str]:
-    """The single examples of a bursty document (examples are separated by a blank line, or by
-    newlines when every example is one line)."""
-    parts = doc.split("\n\n") if "\n\n" in doc else doc.split("\n")
-    return [p for p in parts if p.strip()]
-
-
-@data_builder
-def unbursty_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
-    """The same text as pretraining_stream, but each task example is its own document."""
-    texts = []
-    for fam in r.families:
-        for row in tw_data.rows(fam, "train"):
-            texts.extend(split_examples(row["text"]) if fam == "icl" else [row["text"]])
-    random.Random(r.seed).shuffle(texts)
-    ids: list[int] = []
-    for enc in tok(texts, add_special_tokens=False)["input_ids"]:
-        ids.extend(enc + [tok.eos_token_id])
-    return trainer.stream_batcher(ids, r.seq_len, r.batch_size, seed=r.seed)
-
-
 @data_builder
 def instruction_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     """(prompt, response) pairs from the instruction mix, plus every training dialogue as a
