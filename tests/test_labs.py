@@ -238,7 +238,7 @@ def test_solutions_have_parameters_first_and_outputs_for_nbval(folder):
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert "parameters" in code[0].metadata.get("tags", [])
         unrun = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                 and "NBVAL_CHECK_OUTPUT" in c.source and c.execution_count is None]
+                 and "NBVAL_CHECK_OUTPUT" in labs._source(c) and c.execution_count is None]
         assert not unrun, (f"{folder}/{path.name}: cells {unrun} are marked NBVAL_CHECK_OUTPUT "
                            "but have no committed output; run `python -m llmlab.run --inplace "
                            f"--only {path.name[:2]}`.")

@@ -354,8 +354,8 @@ def next_token_explorer(model: PreTrainedModel, tok: PreTrainedTokenizerBase, pr
 
     logits = next_token_logits(model, tok, prompt)                             # (V,)
     cols = min(2, len(panels))
-    fig, axes = plt.subplots((len(panels) + cols - 1) // cols, cols, figsize=(5.5 * cols, 2.8 * ((len(panels) + 1) // 2)),
-                             squeeze=False)
+    nrows = (len(panels) + cols - 1) // cols
+    fig, axes = plt.subplots(nrows, cols, figsize=(5.5 * cols, 2.8 * nrows), squeeze=False)
     for ax, setting in zip(axes.flat, panels):
         plot_next_token(logits, tok, n=n, ax=ax, **setting)
     for ax in list(axes.flat)[len(panels):]:
@@ -402,6 +402,7 @@ def plot_icl_curves(results: Mapping[str, Sequence[Mapping[str, Any]]], metric: 
             ax.plot(r["k"], r[metric], "o", color=color, markerfacecolor="white" if r.get("truncated") else color)
     for j, (name, y) in enumerate((baselines or {}).items()):
         ax.axhline(y, ls="--", lw=1, color=f"C{len(results) + j}", label=name)
+    ax.set_xticks(sorted({r["k"] for rows in results.values() for r in rows}))
     ax.set_xlabel("shots in the prompt (k)")
     ax.set_ylabel(metric)
     ax.set_title(title + ("\n(hollow: some prompts truncated by the window)" if any(

@@ -33,6 +33,8 @@ from transformers import (AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoToken
                           GPT2LMHeadModel, PreTrainedModel, PreTrainedTokenizerFast, T5Config,
                           T5ForConditionalGeneration)
 
+from transformers.utils import logging as hf_logging
+
 from llmlab import data as tw_data
 from llmlab import inference, metrics, tokenizer as bpe, train as trainer
 from llmlab.config import cache_dir, data_dir, get_profile
@@ -372,7 +374,11 @@ def load(name: str, device: str | None = None, dtype: torch.dtype | None = None)
         raise ValueError("'tokenizer' is not a model: use llmlab.zoo.load_tokenizer()")
     path = build(name)
     auto = AutoModelForSeq2SeqLM if r.kind == "seq2seq" else AutoModelForCausalLM
-    model = auto.from_pretrained(path, dtype=dtype or torch.float32)
+    hf_logging.disable_progress_bar()  # a 2 MB local checkpoint needs no "Loading weights" bar in a lab
+    try:
+        model = auto.from_pretrained(path, dtype=dtype or torch.float32)
+    finally:
+        hf_logging.enable_progress_bar()
     if device:
         model = model.to(device)
     return model.eval(), AutoTokenizer.from_pretrained(path)
