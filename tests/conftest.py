@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
 from llmlab import report
 from llmlab.config import repo_root
@@ -77,3 +78,12 @@ def fixture_run(tmp_path_factory):
 @pytest.fixture
 def notebook_factory():
     return make_notebook
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny tensors: one thread avoids OpenMP stalls on a shared 2-core box (DESIGN: CPU threads)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

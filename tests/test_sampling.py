@@ -15,13 +15,7 @@ NEG_INF = float("-inf")
 N_CASES = 250
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread avoids OpenMP stalls on a shared 2-core box (see DESIGN, CPU threads)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_logits(g: torch.Generator, i: int) -> torch.Tensor:
