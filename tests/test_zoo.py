@@ -49,8 +49,13 @@ def test_unknown_name_suggests_the_closest():
         zoo.load("gpt-bsae")
 
 
-def test_hub_id_offline_fails_fast_naming_the_fix(monkeypatch):
+@pytest.mark.parametrize("env_profile", [None, "cpu"])
+def test_hub_id_offline_fails_fast_naming_the_fix(monkeypatch, env_profile):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    if env_profile:  # an environment override must not skip the reachability check
+        monkeypatch.setenv(config.PROFILE_ENV, env_profile)
+    else:
+        monkeypatch.delenv(config.PROFILE_ENV, raising=False)
     with pytest.raises(config.ProfileError, match="PROFILE='cpu'"):
         zoo.load("openai-community/gpt2")
 

@@ -89,12 +89,18 @@ def get_profile(name: str | None = None) -> Profile:
             "PROFILE='gpu' needs a CUDA GPU, and torch sees none "
             f"(torch {torch.__version__}, cuda build: {torch.version.cuda}). "
             "Use PROFILE='cpu', or on Colab choose Runtime > Change runtime type > GPU.")
-    if profile.hub and not _hub_reachable():
+    if profile.hub:
+        require_hub()
+    return profile
+
+
+def require_hub() -> None:
+    """Fail fast, naming the fix, unless the Hugging Face Hub can be reached."""
+    if not _hub_reachable():
         raise ProfileError(
             "PROFILE='hub' downloads models and data from the Hugging Face Hub, which is not "
             "reachable from here (offline, or HF_HUB_OFFLINE=1). Connect to the internet, or use "
             "PROFILE='cpu' for the offline TinyWorld models.")
-    return profile
 
 
 def with_overrides(profile: Profile, **changes) -> Profile:

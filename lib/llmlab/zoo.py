@@ -37,7 +37,7 @@ from transformers.utils import logging as hf_logging
 
 from llmlab import data as tw_data
 from llmlab import inference, metrics, tokenizer as bpe, train as trainer
-from llmlab.config import cache_dir, data_dir, get_profile
+from llmlab.config import cache_dir, data_dir, require_hub
 
 Batcher = Callable[[int], trainer.Batch]
 
@@ -385,7 +385,7 @@ def load(name: str, device: str | None = None, dtype: torch.dtype | None = None)
 
 
 def _load_from_hub(hub_id: str, device: str | None, dtype: torch.dtype | None):
-    get_profile("hub")  # fails fast, naming the fix, when the Hub is unreachable
+    require_hub()  # not get_profile("hub"): $LLMLAB_PROFILE would override it and skip the check
     from transformers import AutoConfig
     config = AutoConfig.from_pretrained(hub_id)
     auto = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
