@@ -23,12 +23,48 @@ IGNORE = -100  # label value that cross-entropy skips (prompt and padding positi
 class TrainLog:
     steps: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
-    tokens: int = 0
-    seconds: float = 0.0
+    tokens: int = 0                 # tokens seen (padding excluded)
+    seconds: float = 0.0            # wall time of the whole run, compilation and warm-up included
+    timed_tokens: int = 0           # tokens after the warm-up steps ...
+    timed_seconds: float = 0.0      # ... and the time they took: the steady-state speed
+    flops_per_token: float = 0.0    # training FLOPs per token (6N + attention), if given
+    peak_flops: float = 0.0         # the device's peak FLOP/s for the dtype used, if known
 
     @property
     def tokens_per_second(self) -> float:
+        if self.timed_seconds > 0:
+            return self.timed_tokens / self.timed_seconds
         return self.tokens / max(self.seconds, 1e-9)
+
+    @property
+    def mfu(self) -> float | None:
+        """Model FLOPs utilisation: achieved training FLOP/s over the device's peak (PaLM's definition)."""
+        if not (self.flops_per_token and self.peak_flops):
+            return None
+        return self.tokens_per_second * self.flops_per_token / self.peak_flops
+
+
+# Dense (no sparsity) peak FLOP/s from the vendors' data sheets, per compute dtype.
+PEAK_FLOPS = {
+    "H100": {torch.bfloat16: 989.4e12, torch.float16: 989.4e12, torch.float32: 494.7e12},  # SXM; fp32 = TF32
+    "H200": {torch.bfloat16: 989.4e12, torch.float16: 989.4e12, torch.float32: 494.7e12},
+    "A100": {torch.bfloat16: 312e12, torch.float16: 312e12, torch.float32: 156e12},
+    "L4": {torch.bfloat16: 121e12, torch.float16: 121e12, torch.float32: 60e12},
+    "T4": {torch.float16: 65e12, torch.float32: 8.1e12},
+    "V100": {torch.float16: 125e12, torch.float32: 15.7e12},
+}
+
+
+def peak_flops(device: torch.device | str, dtype: torch.dtype) -> float:
+    """The data-sheet peak for this GPU and dtype; 0.0 when unknown (then no MFU is reported)."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return 0.0
+    name = torch.cuda.get_device_name(device)
+    for key, table in PEAK_FLOPS.items():
+        if key in name:
+            return table.get(dtype, 0.0)
+    return 0.0
 
 
 def lr_at(step: int, steps: int, lr: float, warmup: int) -> float:
@@ -39,37 +75,88 @@ def lr_at(step: int, steps: int, lr: float, warmup: int) -> float:
     return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def train(model: torch.nn.Module, next_batch: Callable[[int], Batch], steps: int, *, lr: float = 3e-3,
           warmup: int = 50, weight_decay: float = 0.01, clip: float = 1.0, desc: str = "train",
-          log_every: int = 10, progress: bool = True) -> TrainLog:
-    """Train ``model`` for ``steps`` optimizer steps on batches from ``next_batch(step)``."""
+          log_every: int = 10, progress: bool = True, amp_dtype: torch.dtype | None = None,
+          compile: bool = False, flops_per_token: float = 0.0, timing_warmup: int | None = None,
+          checkpoint: str | None = None) -> TrainLog:
+    """Train ``model`` for ``steps`` optimizer steps on batches from ``next_batch(step)``.
+
+    The model stays where it is (move it to the GPU first); batches follow it. ``amp_dtype``
+    (e.g. ``torch.bfloat16``) runs forward and backward under autocast, keeping fp32 master
+    weights. ``compile`` wraps the model in ``torch.compile``. Speed is measured after
+    ``timing_warmup`` steps (compilation and allocator warm-up excluded); with ``flops_per_token``
+    the log reports model FLOPs utilisation on GPUs whose peak is known. ``checkpoint`` names a
+    directory that receives the final weights (``save_pretrained`` or ``state_dict``).
+    """
     device = next(model.parameters()).device
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() < 2]
+    fused = device.type == "cuda"   # one kernel for the whole optimizer step on GPU
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.98))
-    log = TrainLog()
+                             {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.98),
+                            fused=fused or None)
+    step_model = torch.compile(model) if compile else model
+    if timing_warmup is None:
+        timing_warmup = min(10, steps // 5) if (compile or device.type == "cuda") else 0
+    log = TrainLog(flops_per_token=flops_per_token,
+                   peak_flops=peak_flops(device, amp_dtype or next(model.parameters()).dtype))
     model.train()
-    start = time.perf_counter()
+    start = timed_start = time.perf_counter()
     bar = tqdm(range(steps), desc=desc, disable=not progress, mininterval=1.0)
     for step in bar:
+        if step == timing_warmup and step > 0:
+            _sync(device)
+            timed_start = time.perf_counter()
         for group in opt.param_groups:
             group["lr"] = lr_at(step, steps, lr, warmup)
-        batch = {k: v.to(device) for k, v in next_batch(step).items()}
-        loss = model(**batch).loss
+        cpu_batch = next_batch(step)
+        # count tokens on the CPU copy: .sum() on a GPU tensor would stall the pipeline every step
+        n_tokens = int(cpu_batch["attention_mask"].sum()) if "attention_mask" in cpu_batch else cpu_batch["input_ids"].numel()
+        batch = {k: v.to(device, non_blocking=True) for k, v in cpu_batch.items()}
+        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            loss = step_model(**batch).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
-        log.tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else batch["input_ids"].numel()
+        log.tokens += n_tokens
+        if step >= timing_warmup:
+            log.timed_tokens += n_tokens
         if step % log_every == 0 or step == steps - 1:
             log.steps.append(step)
-            log.loss.append(loss.item())
-            log.seconds = time.perf_counter() - start
-            bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{log.tokens_per_second:,.0f}")
-    log.seconds = time.perf_counter() - start
+            log.loss.append(loss.item())            # .item() syncs: only every log_every steps
+            now = time.perf_counter()
+            log.seconds = now - start
+            log.timed_seconds = now - timed_start if step >= timing_warmup else 0.0
+            postfix = {"loss": f"{log.loss[-1]:.3f}", "tok_s": f"{log.tokens_per_second:,.0f}"}
+            if log.mfu is not None and log.timed_seconds > 0:
+                postfix["mfu"] = f"{log.mfu:.0%}"
+            bar.set_postfix(postfix)
+    _sync(device)
+    now = time.perf_counter()
+    log.seconds = now - start
+    log.timed_seconds = now - timed_start if log.timed_tokens else 0.0
     model.eval()
+    if checkpoint:
+        save_checkpoint(model, checkpoint)
     return log
+
+
+def save_checkpoint(model: torch.nn.Module, path: str) -> None:
+    """Hugging Face models via ``save_pretrained``; plain modules as ``model.pt`` (state dict + config)."""
+    from pathlib import Path
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    if hasattr(model, "save_pretrained"):
+        model.save_pretrained(out)
+    else:
+        torch.save({"state_dict": model.state_dict(), "config": getattr(model, "config", None)}, out / "model.pt")
 
 
 # ---- batchers -------------------------------------------------------------------------------

@@ -1,0 +1,53 @@
+"""The training loop's speed accounting: FLOPs per token against torch's own FLOP counter, MFU, checkpoints."""
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from llmlab.gpt import GPT, GPTConfig, flops_per_token
+from llmlab.train import TrainLog, peak_flops, stream_batcher, train
+
+
+@pytest.mark.parametrize("n_layer,n_embd,T", [(2, 64, 32), (3, 96, 128)])
+def test_flops_per_token_matches_torch_flop_counter(n_layer, n_embd, T):
+    """6N + 12·L·C·T must equal what torch counts for one forward + backward (matmuls and SDPA)."""
+    # manual attention: its matmuls are visible to the counter on any device (CPU SDPA is not counted)
+    model = GPT(GPTConfig(vocab_size=512, block_size=T, n_layer=n_layer, n_head=4, n_embd=n_embd, attn="manual"))
+    x = torch.randint(0, 512, (2, T))
+    with FlopCounterMode(display=False) as counter:
+        model(x, labels=x).loss.backward()
+    counted = counter.get_total_flops() / x.numel()
+    # the formula also counts LayerNorm gains and biases as matmul weights (a fraction of a percent)
+    assert model.flops_per_token(T) == pytest.approx(counted, rel=0.03)
+
+
+def test_gpt2_124m_flops_figure():
+    """GPT-2 124M at T=1024: N = 123.6M non-position parameters, ≈ 0.85 GFLOPs per trained token."""
+    model = GPT(GPTConfig(vocab_size=50257))
+    assert model.num_params() == 124_439_808 - 1024 * 768
+    assert model.flops_per_token(1024) == pytest.approx(6 * 123_653_376 + 12 * 12 * 768 * 1024)
+    assert flops_per_token(123_653_376, 12, 768, 1024) / 1e9 == pytest.approx(0.855, abs=0.001)
+
+
+def test_mfu_is_achieved_over_peak():
+    log = TrainLog(timed_tokens=1000, timed_seconds=2.0, flops_per_token=1e9, peak_flops=1e12)
+    assert log.tokens_per_second == 500
+    assert log.mfu == pytest.approx(0.5)
+    assert TrainLog(timed_tokens=10, timed_seconds=1.0).mfu is None     # unknown peak: no MFU claimed
+    assert peak_flops("cpu", torch.float32) == 0.0
+
+
+def test_train_lowers_loss_times_after_warmup_and_checkpoints(tmp_path, one_torch_thread):
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=64, block_size=32, n_layer=1, n_head=2, n_embd=32))
+    ids = [i % 17 for i in range(4000)]                     # a periodic stream: easy to learn
+    log = train(model, stream_batcher(ids, 32, 8), 60, lr=3e-3, warmup=5, progress=False,
+                timing_warmup=10, checkpoint=str(tmp_path / "ckpt"), log_every=5)
+    assert log.loss[-1] < 0.5 * log.loss[0]
+    assert log.tokens == 60 * 8 * 32 and log.timed_tokens == 50 * 8 * 32
+    assert 0 < log.timed_seconds <= log.seconds
+    saved = torch.load(tmp_path / "ckpt" / "model.pt", weights_only=False)
+    assert saved["config"].n_embd == 32
+    fresh = GPT(saved["config"])
+    fresh.load_state_dict(saved["state_dict"])
+    x = torch.tensor([ids[:32]])
+    assert torch.equal(fresh(x).logits, model(x).logits)
