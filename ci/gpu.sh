@@ -14,4 +14,6 @@ export LLMLAB_PROFILE=gpu MPLBACKEND=Agg PYTHONUNBUFFERED=1
 export LLMLAB_CACHE=${LLMLAB_CACHE:-$PWD/.cache/zoo-gpu}
 $PY -c "import torch, sys; ok = torch.cuda.is_available(); print('CUDA:', ok, torch.cuda.get_device_name(0) if ok else ''); sys.exit(0 if ok else 1)"
 $PY -m pytest -m gpu tests "$@"
+mkdir -p runs/gpu
+$PY -m llmlab.mfu --json runs/gpu/mfu.json      # the training loop's MFU vs a plain HF loop
 $PY -m llmlab.run --profile gpu --out runs/gpu
