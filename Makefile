@@ -30,7 +30,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 zoo: env
-	$(BIN)/python -m llmlab.zoo build
+	$(BIN)/python -m llmlab.zoo build --jobs 2
 
 data: env
 	$(BIN)/python -m llmlab.world build

@@ -129,6 +129,18 @@ def test_base_lm_perplexity_far_below_untrained():
     assert trained["val_perplexity"] < untrained["val_perplexity"] / 20
 
 
+def test_base_lm_learns_in_context_and_its_control_does_not():
+    """Bursty few-shot documents give gpt-base in-context learning; gpt-plain saw the same examples
+    one per document and must gain far less from four shots (Lab 01's central lesson)."""
+    base, _ = _meta("gpt-base")
+    plain, _ = _meta("gpt-plain")
+    base_gain = base["sentiment_acc_4shot"] - base["sentiment_acc_0shot"]
+    plain_gain = plain["sentiment_acc_4shot"] - plain["sentiment_acc_0shot"]
+    assert base["sentiment_acc_4shot"] >= 0.6 and base_gain >= 0.4, base
+    assert plain_gain < base_gain - 0.3, (plain, base)
+    assert plain["val_perplexity"] < 1.5 * base["val_perplexity"], "the control must be a comparable LM"
+
+
 def test_instruct_model_follows_instructions():
     trained, untrained = _meta("gpt-instruct")
     assert trained["sentiment_acc"] > 0.75 and untrained["sentiment_acc"] < 0.1
@@ -148,3 +160,9 @@ def test_recorded_metrics_reproduce():
     recorded = zoo.metadata("gpt-instruct")["metrics"]
     for k in measured:
         assert measured[k] == pytest.approx(recorded[k], abs=0.02), k
+
+
+def test_parallel_build_chains_keep_parents_first():
+    groups = zoo.chains(["gpt-instruct", "t5-base", "gpt-plain"])
+    assert ["gpt-base", "gpt-instruct"] in groups and ["t5-base"] in groups and ["gpt-plain"] in groups
+    assert sorted(m for g in groups for m in g) == sorted(["gpt-base", "gpt-instruct", "t5-base", "gpt-plain"])

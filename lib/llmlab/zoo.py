@@ -106,12 +106,22 @@ TOKENIZER = recipe(Recipe(
     "tokenizer_texts", ("pretrain", "icl", "domain", "dialogsum", "reviews", "translation", "instructions"),
     config={"vocab_size": 2048, "model_max_length": 256}))
 
-GPT_SMALL = {"n_embd": 96, "n_layer": 3, "n_head": 4, "n_positions": 256}
+GPT_SMALL = {"n_embd": 128, "n_layer": 2, "n_head": 4, "n_positions": 256}
+
+# In-context learning needs "bursty" documents: several reviews labelled with words that change from
+# document to document (great/awful, B/A, yes/no, ...), so the labels can only be read off the context.
+# Measured (stop 5): on a stream dominated by such documents ICL appears after ~450-600 steps;
+# mixed thinly into all of TinyWorld it never appeared in 1,100 steps.
+recipe(Recipe(
+    "gpt-base", "decoder-only base LM (GPT-2 style) pretrained on TinyWorld text + bursty few-shot documents",
+    "causal", "bursty_stream", ("pretrain", "icl"), GPT_SMALL,
+    steps=600, batch_size=16, seq_len=256, lr=3e-3, warmup=20, evaluate="eval_base"))
 
 recipe(Recipe(
-    "gpt-base", "decoder-only base LM (GPT-2 style) pretrained on TinyWorld text + bursty task documents",
-    "causal", "pretraining_stream", ("pretrain", "icl"), GPT_SMALL,
-    steps=300, batch_size=16, seq_len=256, lr=3e-3, evaluate="eval_lm"))
+    "gpt-plain", "gpt-base's control twin: the same text and steps, but every labelled review is a document "
+    "of its own (nothing to learn from context)",
+    "causal", "unbursty_stream", ("pretrain", "icl"), GPT_SMALL,
+    steps=600, batch_size=16, seq_len=256, lr=3e-3, warmup=20, evaluate="eval_base"))
 
 recipe(Recipe(
     "gpt-instruct", "gpt-base after multitask instruction tuning (summarize, classify, translate, answer)",
@@ -126,14 +136,6 @@ recipe(Recipe(
 
 
 # ---- data builders --------------------------------------------------------------------------------
-def _texts(families: tuple[str, ...], split: str = "train") -> list[str]:
-    out = []
-    for fam in families:
-        for row in tw_data.rows(fam, split):
-            out.append(row["text"] if "text" in row else " ".join(str(v) for v in row.values()))
-    return out
-
-
 @data_builder
 def tokenizer_texts(r: Recipe, tok: None) -> list[str]:
     texts = []
@@ -145,12 +147,40 @@ def tokenizer_texts(r: Recipe, tok: None) -> list[str]:
 
 @data_builder
 def pretraining_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
-    texts = _texts(r.families)
+    """Every text of the recipe's families, shuffled, as one stream."""
+    texts = [row["text"] if "text" in row else " ".join(str(v) for v in row.values())
+             for fam in r.families for row in tw_data.rows(fam, "train")]
     random.Random(r.seed).shuffle(texts)
+    return _stream(texts, r, tok)
+
+
+def _icl_texts(r: Recipe, one_example_per_doc: bool) -> list[str]:
+    """Few-shot sentiment documents ×3 plus 1,500 plain TinyWorld documents, shuffled.
+    ``one_example_per_doc`` cuts each few-shot document into its labelled examples (the control)."""
+    rng = random.Random(r.seed)
+    docs = [row["text"] for row in tw_data.rows("icl", "train") if row["task"] == "sentiment"] * 3
+    if one_example_per_doc:   # multi-line formats separate examples by a blank line, one-line ones by "\n"
+        docs = [ex for d in docs for ex in d.split("\n\n" if "\n\n" in d else "\n")]
+    texts = docs + rng.sample([row["text"] for row in tw_data.rows("pretrain", "train")], 1500)
+    rng.shuffle(texts)
+    return texts
+
+
+def _stream(texts: list[str], r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     ids: list[int] = []
     for enc in tok(texts, add_special_tokens=False)["input_ids"]:
         ids.extend(enc + [tok.eos_token_id])
     return trainer.stream_batcher(ids, r.seq_len, r.batch_size, seed=r.seed)
+
+
+@data_builder
+def bursty_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    return _stream(_icl_texts(r, one_example_per_doc=False), r, tok)
+
+
+@data_builder
+def unbursty_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    return _stream(_icl_texts(r, one_example_per_doc=True), r, tok)
 
 
 @data_builder
@@ -195,6 +225,14 @@ def eval_lm(model, tok) -> dict[str, float]:
 
 
 @evaluation
+def eval_base(model, tok) -> dict[str, float]:
+    """Held-out perplexity, and sentiment accuracy with 0 and 4 labelled examples in the prompt."""
+    from llmlab.prompting import few_shot_eval   # prompting imports zoo
+    icl = {row["k"]: row["accuracy"] for row in few_shot_eval(model, tok, "sentiment", [0, 4], n=N_EVAL)}
+    return {**eval_lm(model, tok), "sentiment_acc_0shot": icl[0], "sentiment_acc_4shot": icl[4]}
+
+
+@evaluation
 def eval_instruct(model, tok) -> dict[str, float]:
     dialogs = tw_data.rows("dialogsum", "test")[:N_EVAL]
     preds = inference.complete(model, tok, [instruction_prompt("Summarize the dialogue:", d["dialogue"])
@@ -224,12 +262,35 @@ def _source_of(*objs) -> str:
     return "\n".join(inspect.getsource(o) for o in objs)
 
 
+def _with_helpers(fn: Callable) -> list[Callable]:
+    """``fn`` and every function of this module that it calls, directly or not (their source is hashed)."""
+    seen: dict[str, Callable] = {}
+
+    def names(code) -> set[str]:   # global names used by a function, its lambdas and comprehensions
+        out = set(code.co_names)
+        for const in code.co_consts:
+            if inspect.iscode(const):
+                out |= names(const)
+        return out
+
+    def visit(f: Callable) -> None:
+        if f.__name__ in seen:
+            return
+        seen[f.__name__] = f
+        for name in sorted(names(f.__code__)):
+            g = globals().get(name)
+            if inspect.isfunction(g) and g.__module__ == __name__:
+                visit(g)
+    visit(fn)
+    return list(seen.values())
+
+
 def recipe_key(name: str) -> str:
     """A hash of everything that decides the model: recipe, data files, code, tokenizer, parent."""
     r = get_recipe(name)
     manifest = json.loads((data_dir() / "manifest.json").read_text())["files"]
     data_shas = {f: m["sha256"] for f, m in sorted(manifest.items()) if f.split("/")[0] in r.families}
-    code = [DATA[r.data], trainer, bpe] + ([EVALS[r.evaluate]] if r.evaluate else [])
+    code = [*_with_helpers(DATA[r.data]), trainer, bpe] + (_with_helpers(EVALS[r.evaluate]) if r.evaluate else [])
     parts = {"recipe": asdict(r), "data": data_shas, "code": hashlib.sha256(_source_of(*code).encode()).hexdigest(),
              "tokenizer": recipe_key("tokenizer") if r.kind != "tokenizer" else None,
              "parent": recipe_key(r.parent) if r.parent else None, "torch": torch.__version__.split("+")[0]}
@@ -415,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="build missing models (all by default)")
     b.add_argument("names", nargs="*")
     b.add_argument("--force", action="store_true", help="rebuild even if cached")
+    b.add_argument("--jobs", type=int, default=1,
+                   help="build independent chains of models in this many processes, 1 torch thread each "
+                        "(on 2 cores, 2 jobs beat 1 process with 2 threads)")
     sub.add_parser("list", help="recipes and cache status")
     sub.add_parser("verify", help="check every cache entry's files against meta.json")
     args = ap.parse_args(argv)
@@ -422,8 +486,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "build":
         names = args.names or list(RECIPES)
         start = time.perf_counter()
-        for name in names:
-            build(name, force=args.force)
+        if args.jobs > 1:
+            _build_parallel(names, args.jobs, args.force)
+        else:
+            for name in names:
+                build(name, force=args.force)
         print(f"\nzoo ready in {time.perf_counter() - start:.0f} s (wall time of this command)")
         _print_table(names)
         return 0
@@ -434,6 +501,38 @@ def main(argv: list[str] | None = None) -> int:
     for n, p in bad:
         print(f"{n:14s} {p or 'ok'}")
     return 1 if any(p not in (None, "missing") for _, p in bad) else 0
+
+
+def chains(names: list[str]) -> list[list[str]]:
+    """Group models so that each one follows its parent: [[gpt-base, gpt-instruct], [t5-base], ...]."""
+    def root(n: str) -> str:
+        return root(RECIPES[n].parent) if RECIPES[n].parent else n
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        for m in ([RECIPES[n].parent] if RECIPES[n].parent else []) + [n]:
+            if m and m not in groups.setdefault(root(m), []):
+                groups[root(m)].append(m)
+    for g in groups.values():
+        g.sort(key=lambda m: m != root(m))   # the root first, then its children
+    return sorted(groups.values(), key=lambda g: -sum(RECIPES[m].steps for m in g))   # longest first
+
+
+def _build_parallel(names: list[str], jobs: int, force: bool) -> None:
+    """The tokenizer here, then each chain in a subprocess with one torch thread."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+    build("tokenizer", force=force and "tokenizer" in names)
+    work = [c for c in chains([n for n in names if RECIPES[n].kind != "tokenizer"]) if c]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+    def run(chain: list[str]) -> int:
+        cmd = [sys.executable, "-m", "llmlab.zoo", "build", *chain] + (["--force"] if force else [])
+        return subprocess.run(cmd, env=env).returncode
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        codes = list(pool.map(run, work))
+    failed = [c for c, rc in zip(work, codes) if rc != 0]
+    if failed:
+        raise SystemExit(f"zoo: building {failed} failed (see the messages above)")
 
 
 def _print_table(names: list[str], build_missing: bool = True) -> None:
