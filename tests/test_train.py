@@ -51,3 +51,17 @@ def test_train_lowers_loss_times_after_warmup_and_checkpoints(tmp_path, one_torc
     fresh.load_state_dict(saved["state_dict"])
     x = torch.tensor([ids[:32]])
     assert torch.equal(fresh(x).logits, model(x).logits)
+
+
+def test_schedules_and_callback(one_torch_thread):
+    from llmlab.train import lr_at
+    assert lr_at(0, 100, 1.0, 10) == pytest.approx(0.1)
+    assert lr_at(99, 100, 1.0, 10) == pytest.approx(0.1, abs=0.01)              # cosine ends at 10%
+    assert lr_at(99, 100, 1.0, 10, "constant") == 1.0
+    with pytest.raises(ValueError, match="cosine"):
+        lr_at(5, 100, 1.0, 10, "linear")
+    model = GPT(GPTConfig(vocab_size=32, block_size=16, n_layer=1, n_head=2, n_embd=16))
+    seen = []
+    train(model, stream_batcher(list(range(32)) * 20, 16, 4), 5, progress=False,
+          callback=lambda n, m: seen.append((n, m.training)))
+    assert seen == [(i, True) for i in range(1, 6)]

@@ -67,10 +67,15 @@ def peak_flops(device: torch.device | str, dtype: torch.dtype) -> float:
     return 0.0
 
 
-def lr_at(step: int, steps: int, lr: float, warmup: int) -> float:
-    """Linear warm-up, then cosine decay to 10% of the peak."""
+def lr_at(step: int, steps: int, lr: float, warmup: int, schedule: str = "cosine") -> float:
+    """Linear warm-up, then cosine decay to 10% of the peak (or, with ``schedule="constant"``, the
+    peak throughout: a run whose intermediate checkpoints are fair stand-ins for shorter runs)."""
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(f"unknown schedule {schedule!r}: use 'cosine' or 'constant'")
     if step < warmup:
         return lr * (step + 1) / warmup
+    if schedule == "constant":
+        return lr
     progress = (step - warmup) / max(1, steps - warmup)
     return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
@@ -84,7 +89,8 @@ def train(model: torch.nn.Module, next_batch: Callable[[int], Batch], steps: int
           warmup: int = 50, weight_decay: float = 0.01, clip: float = 1.0, desc: str = "train",
           log_every: int = 10, progress: bool = True, amp_dtype: torch.dtype | None = None,
           compile: bool = False, flops_per_token: float = 0.0, timing_warmup: int | None = None,
-          checkpoint: str | None = None) -> TrainLog:
+          checkpoint: str | None = None, schedule: str = "cosine",
+          callback: Callable[[int, torch.nn.Module], None] | None = None) -> TrainLog:
     """Train ``model`` for ``steps`` optimizer steps on batches from ``next_batch(step)``.
 
     The model stays where it is (move it to the GPU first); batches follow it. ``amp_dtype``
@@ -93,7 +99,10 @@ def train(model: torch.nn.Module, next_batch: Callable[[int], Batch], steps: int
     ``timing_warmup`` steps (compilation and allocator warm-up excluded); with ``flops_per_token``
     the log reports model FLOPs utilisation on GPUs whose peak is known. ``checkpoint`` names a
     directory that receives the final weights (``save_pretrained`` or ``state_dict``).
+    ``callback(n_done, model)`` runs after every optimizer step (e.g. held-out snapshots); the model
+    is put back in training mode afterwards.
     """
+    lr_at(0, steps, lr, warmup, schedule)   # an unknown schedule fails before any work
     device = next(model.parameters()).device
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() < 2]
@@ -114,7 +123,7 @@ def train(model: torch.nn.Module, next_batch: Callable[[int], Batch], steps: int
             _sync(device)
             timed_start = time.perf_counter()
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, steps, lr, warmup)
+            group["lr"] = lr_at(step, steps, lr, warmup, schedule)
         cpu_batch = next_batch(step)
         # count tokens on the CPU copy: .sum() on a GPU tensor would stall the pipeline every step
         n_tokens = int(cpu_batch["attention_mask"].sum()) if "attention_mask" in cpu_batch else cpu_batch["input_ids"].numel()
@@ -125,6 +134,9 @@ def train(model: torch.nn.Module, next_batch: Callable[[int], Batch], steps: int
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
+        if callback is not None:
+            callback(step + 1, model)
+            model.train()
         log.tokens += n_tokens
         if step >= timing_warmup:
             log.timed_tokens += n_tokens

@@ -285,12 +285,18 @@ def _with_helpers(fn: Callable) -> list[Callable]:
     return list(seen.values())
 
 
+# what turns data into weights, hashed into every key (not all of train.py: its speed and MFU
+# reporting, used by the labs on GPUs, must not rebuild the zoo)
+TRAINING_CODE = (trainer.train, trainer.lr_at, trainer.stream_batcher, trainer.pad, trainer.sft_batcher,
+                 trainer.seq2seq_batcher, bpe)
+
+
 def recipe_key(name: str) -> str:
     """A hash of everything that decides the model: recipe, data files, code, tokenizer, parent."""
     r = get_recipe(name)
     manifest = json.loads((data_dir() / "manifest.json").read_text())["files"]
     data_shas = {f: m["sha256"] for f, m in sorted(manifest.items()) if f.split("/")[0] in r.families}
-    code = [*_with_helpers(DATA[r.data]), trainer, bpe] + (_with_helpers(EVALS[r.evaluate]) if r.evaluate else [])
+    code = [*_with_helpers(DATA[r.data]), *TRAINING_CODE] + (_with_helpers(EVALS[r.evaluate]) if r.evaluate else [])
     parts = {"recipe": asdict(r), "data": data_shas, "code": hashlib.sha256(_source_of(*code).encode()).hexdigest(),
              "tokenizer": recipe_key("tokenizer") if r.kind != "tokenizer" else None,
              "parent": recipe_key(r.parent) if r.parent else None, "torch": torch.__version__.split("+")[0]}
