@@ -37,6 +37,26 @@ def call(exercise: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> An
                        "in the exercise cell with your code, run that cell, then this one.")
 
 
+def run_case(exercise: str, fn: Callable[..., Any], desc: str, *args: Any, names: tuple[str, ...] = (),
+             crash_hint: Callable[[Exception], str] | str = "", inplace_hint: str = "") -> Any:
+    """Call a student's function on one case: a crash becomes a message naming the case, and so
+    does an input tensor changed in place (the caller still needs it)."""
+    before = [a.clone() if isinstance(a, torch.Tensor) else None for a in args]
+    try:
+        out = call(exercise, fn, *args)
+    except CheckFailed:
+        raise
+    except Exception as err:  # noqa: BLE001 - any crash of the student's code becomes a message
+        hint = crash_hint(err) if callable(crash_hint) else crash_hint
+        fail(exercise, f"your function raised {type(err).__name__}: {err}\n  on the case: {desc}."
+                       + (f" {hint}" if hint else ""))
+    for i, (a, b) in enumerate(zip(args, before)):
+        if b is not None and not torch.equal(a, b):
+            name = f"`{names[i]}`" if i < len(names) else "an input tensor"
+            fail(exercise, f"you modified {name} in place (case: {desc}). {inplace_hint}".rstrip())
+    return out
+
+
 def tensor_like(exercise: str, got: Any, expected: torch.Tensor, what: str = "result") -> torch.Tensor:
     """Check type, shape and dtype family before comparing values."""
     if not isinstance(got, torch.Tensor):

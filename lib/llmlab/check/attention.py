@@ -23,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from llmlab.check import CheckFailed, call, fail, passed
+from llmlab.check import fail, passed, run_case
 
 NEG_INF = float("-inf")
 
@@ -46,24 +46,18 @@ def _close(a: Tensor, b: Tensor, atol: float = 2e-5, rtol: float = 1e-4, equal_n
                                                      equal_nan=equal_nan).all())
 
 
+def _shape_hint(err: Exception) -> str:
+    if isinstance(err, RuntimeError) and ("size" in str(err) or "shape" in str(err)):
+        return ("A shape error usually means a transpose on the wrong dimensions: the scores are "
+                "q @ k.transpose(-2, -1), of shape (…, T, S); index dimensions from the end "
+                "(-1, -2) so that any number of batch dimensions works.")
+    return ""
+
+
 def _run(ex: str, fn: Callable, desc: str, *args: Any) -> Any:
     """Call the student's function on the case; crashes and in-place edits become messages."""
-    before = [a.clone() if isinstance(a, Tensor) else None for a in args]
-    try:
-        out = call(ex, fn, *args)
-    except CheckFailed:
-        raise
-    except Exception as err:  # noqa: BLE001 - any crash of the student's code becomes a message
-        hint = ""
-        if isinstance(err, RuntimeError) and ("size" in str(err) or "shape" in str(err)):
-            hint = (" A shape error usually means a transpose on the wrong dimensions: the scores are "
-                    "q @ k.transpose(-2, -1), of shape (…, T, S); index dimensions from the end "
-                    "(-1, -2) so that any number of batch dimensions works.")
-        fail(ex, f"your function raised {type(err).__name__}: {err}\n  on the case: {desc}.{hint}")
-    for a, b in zip(args, before):
-        if b is not None and not torch.equal(a, b):
-            fail(ex, f"you modified an input tensor in place (case: {desc}). Use out-of-place ops "
-                     "(`masked_fill`, not `masked_fill_`; `x / s`, not `x /= s`).")
+    out = run_case(ex, fn, desc, *args, crash_hint=_shape_hint,
+                   inplace_hint="Use out-of-place ops (`masked_fill`, not `masked_fill_`; `x / s`, not `x /= s`).")
     if isinstance(out, tuple):
         fail(ex, f"you returned a tuple of {len(out)} items (case: {desc}); return only the output "
                  "tensor (the weighted sum of the values), not the attention weights too.")

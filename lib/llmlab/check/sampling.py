@@ -22,7 +22,7 @@ from torch import Tensor
 from transformers import (RepetitionPenaltyLogitsProcessor, TemperatureLogitsWarper, TopKLogitsWarper,
                           TopPLogitsWarper)
 
-from llmlab.check import CheckFailed, call, close, fail, passed, tensor_like
+from llmlab.check import CheckFailed, call, close, fail, passed, run_case, tensor_like
 
 NEG_INF = float("-inf")
 Case = tuple[str, tuple]  # (description, positional arguments for the student's function)
@@ -87,21 +87,10 @@ def _row_hint(logits: Tensor, row: int) -> str:
 
 def _run(ex: str, fn: Callable, desc: str, *args: Any, crash_hint: str = "") -> Any:
     """Call ``fn`` on copies the check can compare afterwards; catch crashes and in-place edits."""
-    before = [a.clone() if isinstance(a, Tensor) else a for a in args]
-    try:
-        out = call(ex, fn, *args)
-    except CheckFailed:
-        raise
-    except Exception as err:  # noqa: BLE001 - any crash of the student's code becomes a message
-        fail(ex, f"your function raised {type(err).__name__}: {err}\n  on the case: {desc}."
-                 + (f" {crash_hint}" if crash_hint else ""))
-    for name, a, b in zip(("logits", "input_ids"), args, before):
-        if isinstance(a, Tensor) and not torch.equal(a, b):
-            fail(ex, f"you modified `{name}` in place (case: {desc}). The caller still needs the "
-                     "original scores: return a new tensor (`x / t`, `masked_fill`, `scatter`) instead "
-                     "of changing the input (`/=`, `masked_fill_`, `scatter_`, `x[mask] = ...`), or "
-                     "`.clone()` it first.")
-    return out
+    return run_case(ex, fn, desc, *args, names=("logits", "input_ids"), crash_hint=crash_hint,
+                    inplace_hint="The caller still needs the original scores: return a new tensor (`x / t`, "
+                                 "`masked_fill`, `scatter`) instead of changing the input (`/=`, `masked_fill_`, "
+                                 "`scatter_`, `x[mask] = ...`), or `.clone()` it first.")
 
 
 def _looks_like_probs(got: Tensor, expected: Tensor, logits: Tensor) -> bool:
