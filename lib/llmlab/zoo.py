@@ -299,7 +299,7 @@ def recipe_key(name: str) -> str:
     code = [*_with_helpers(DATA[r.data]), *TRAINING_CODE] + (_with_helpers(EVALS[r.evaluate]) if r.evaluate else [])
     parts = {"recipe": asdict(r), "data": data_shas, "code": hashlib.sha256(_source_of(*code).encode()).hexdigest(),
              "tokenizer": recipe_key("tokenizer") if r.kind != "tokenizer" else None,
-             "parent": recipe_key(r.parent) if r.parent else None, "torch": torch.__version__.split("+")[0]}
+             "parent": recipe_key(r.parent) if r.parent else None}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -400,7 +400,7 @@ def build(name: str, force: bool = False, progress: bool = True) -> Path:
 def _build_into(r: Recipe, out: Path, progress: bool) -> dict:
     out.mkdir(parents=True)
     start = time.perf_counter()
-    meta: dict = {"name": r.name, "key": recipe_key(r.name), "recipe": asdict(r)}
+    meta: dict = {"name": r.name, "key": recipe_key(r.name), "recipe": asdict(r), "torch": torch.__version__}
     if r.kind == "tokenizer":
         tok = bpe.train_bpe(DATA[r.data](r, None), r.config["vocab_size"], r.config["model_max_length"])
         tok.save_pretrained(out)
