@@ -1,17 +1,18 @@
 """Builder for solutions/01_prompting_and_sampling.ipynb: python drafts/build_01.py (then run it: python -m llmlab.run --only 01 --inplace)."""
 import sys
+from pathlib import Path
 
-import nbformat
+from nbbuild import NotebookBuilder
 
-CELLS = []
+NB = NotebookBuilder("lab01")
 
 
 def md(src, cid):
-    CELLS.append(("markdown", src.strip("\n"), cid, None))
+    NB.md(src, cid=cid)
 
 
 def code(src, cid, tags=None):
-    CELLS.append(("code", src.strip("\n"), cid, tags))
+    NB.code(src, tags, cid=cid)
 
 
 md(r"""
@@ -590,21 +591,5 @@ md(r"""
 """, "try")
 
 
-def main(out):
-    nb = nbformat.v4.new_notebook()
-    cells = []
-    for kind, src, cid, tags in CELLS:
-        maker = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
-        cell = maker(src, metadata={"tags": tags} if tags else {})
-        cell["id"] = cid
-        cells.append(cell)
-    nb.cells = cells
-    nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-                   "language_info": {"name": "python"}}
-    nbformat.validate(nb)
-    nbformat.write(nb, out)
-    print("wrote", out, len(cells), "cells")
-
-
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else str(__import__("pathlib").Path(__file__).resolve().parents[1] / "solutions/01_prompting_and_sampling.ipynb"))
+    NB.write(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "solutions/01_prompting_and_sampling.ipynb")

@@ -7,18 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
+from nbbuild import NotebookBuilder
 
 OUT = Path(__file__).resolve().parents[1] / "solutions" / "02_architectures.ipynb"
-CELLS: list[tuple[str, str, list[str]]] = []
-
-
-def md(text: str) -> None:
-    CELLS.append(("markdown", text.strip("\n"), []))
-
-
-def code(text: str, tags: list[str] | None = None) -> None:
-    CELLS.append(("code", text.strip("\n"), tags or []))
+NB = NotebookBuilder("lab02")
+md, code = NB.md, NB.code
 
 
 md("""
@@ -610,20 +603,5 @@ md("""
 """)
 
 
-def build() -> nbformat.NotebookNode:
-    cells = []
-    for i, (kind, source, tags) in enumerate(CELLS):
-        maker = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
-        cell = maker(source, metadata={"tags": tags} if tags else {})
-        cell["id"] = f"lab02-{i:02d}"
-        cells.append(cell)
-    return nbformat.v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
-
-
 if __name__ == "__main__":
-    nb = build()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(OUT))
-    print(f"wrote {OUT} ({len(nb.cells)} cells)")
+    NB.write(OUT)

@@ -8,20 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
+from nbbuild import NotebookBuilder
 
 OUT = Path(__file__).resolve().parents[1] / "solutions" / "03_pretraining_and_scaling.ipynb"
-
-CELLS: list[tuple[str, str] | tuple[str, str, list[str]]] = []
-
-
-def md(text: str) -> None:
-    CELLS.append(("markdown", text.strip("\n")))
-
-
-def code(text: str, tags: list[str] | None = None) -> None:
-    CELLS.append(("code", text.strip("\n"), tags or []))
-
+NB = NotebookBuilder("lab03")
+md, code = NB.md, NB.code
 
 # ------------------------------------------------------------------------------------------------
 md("""
@@ -601,22 +592,5 @@ report.expect(dom["(b) + domain mix"] < 0.8 * dom["(a) + general"] and dom["(b) 
 """)
 
 
-def build() -> nbformat.NotebookNode:
-    cells = []
-    for i, spec in enumerate(CELLS):
-        kind, source = spec[0], spec[1]
-        tags = spec[2] if len(spec) > 2 else []
-        meta = {"tags": tags} if tags else {}
-        cell = nbformat.v4.new_markdown_cell(source, metadata=meta) if kind == "markdown" \
-            else nbformat.v4.new_code_cell(source, metadata=meta)
-        cell["id"] = f"lab03-{i:02d}"
-        cells.append(cell)
-    return nbformat.v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
-
-
 if __name__ == "__main__":
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build(), str(OUT))
-    print(f"wrote {OUT}")
+    NB.write(OUT)

@@ -86,11 +86,11 @@ def gpt3_compute_table(models: Sequence[PaperModel] = GPT3,
 # Data-sheet peaks in FLOP/s (dense unless said). "8 V100s or 2 A100s make a PF-day" uses V100 fp16
 # tensor cores (125 TFLOP/s) and, for the A100, its fp16/bf16 peak *with* 2:4 structured sparsity
 # (624 TFLOP/s); at the dense 312 TFLOP/s it takes 3.2 A100s.
-ACCELERATORS = {
-    "V100 (fp16 tensor cores)": 125e12,
-    "A100 (bf16, dense)": 312e12,
-    "A100 (bf16, 2:4 sparsity)": 624e12,
-    "H100 SXM (bf16, dense)": 989.4e12,
+ACCELERATORS = {   # the same data sheets the training loop's MFU uses (llmlab.train.PEAK_FLOPS)
+    "V100 (fp16 tensor cores)": trainer.PEAK_FLOPS["V100"][torch.float16],
+    "A100 (bf16, dense)": trainer.PEAK_FLOPS["A100"][torch.bfloat16],
+    "A100 (bf16, 2:4 sparsity)": 2 * trainer.PEAK_FLOPS["A100"][torch.bfloat16],
+    "H100 SXM (bf16, dense)": trainer.PEAK_FLOPS["H100"][torch.bfloat16],
 }
 
 
