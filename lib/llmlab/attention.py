@@ -14,21 +14,20 @@ attention weights of a Hugging Face model.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable, Sequence
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
-from llmlab.gpt import GPT, causal_mask
+from llmlab.gpt import GPT, attention_weights, causal_mask, manual_attention
 
 # ---- masks ---------------------------------------------------------------------------------------
 
 
 def causal_allowed(T: int, device: torch.device | str | None = None) -> Tensor:
     """(T, T) booleans, True where query t may see key s: s <= t (no peeking at later tokens)."""
-    return torch.ones(T, T, dtype=torch.bool, device=device).tril()
+    return causal_mask(T, torch.device(device or "cpu"), None, force=True)[0, 0]
 
 
 def padding_allowed(attention_mask: Tensor) -> Tensor:
@@ -40,11 +39,9 @@ def padding_allowed(attention_mask: Tensor) -> Tensor:
 
 
 def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, allowed: Tensor | None = None) -> Tensor:
-    """softmax(q kᵀ / √d) v. q: (…, T, D), k and v: (…, S, D), allowed: broadcastable to (…, T, S)."""
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))         # (…, T, S)
-    if allowed is not None:
-        scores = scores.masked_fill(~allowed, float("-inf"))        # masked keys get weight exactly 0
-    return scores.softmax(dim=-1) @ v                                # (…, T, D)
+    """softmax(q kᵀ / √d) v. q: (…, T, D), k and v: (…, S, D), allowed: broadcastable to (…, T, S).
+    The same formula ``llmlab.gpt`` runs with ``attn="manual"``."""
+    return manual_attention(q, k, v, allowed)
 
 
 def split_heads(x: Tensor, n_head: int) -> Tensor:
@@ -110,9 +107,7 @@ def gpt_attention_maps(model: GPT, ids: Tensor) -> Tensor:
         C = x.size(-1)
         q, k, _ = block.attn.c_attn(x).split(C, dim=-1)
         q, k = split_heads(q, block.attn.n_head), split_heads(k, block.attn.n_head)   # (1, H, T, D)
-        scores = (q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))).masked_fill(
-            ~causal_allowed(x.size(1), x.device), float("-inf"))
-        maps.append(scores.softmax(-1)[0])                               # (H, T, T)
+        maps.append(attention_weights(q, k, causal_allowed(x.size(1), x.device))[0])   # (H, T, T)
     return torch.stack(maps).float().cpu()                               # (L, H, T, T)
 
 

@@ -68,11 +68,18 @@ def causal_mask(T: int, device: torch.device, attention_mask: torch.Tensor | Non
     return allowed
 
 
-def manual_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
-    """softmax(q kᵀ / √d) v with disallowed positions at -inf. q, k, v: (B, H, T, D)."""
-    scores = q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))    # (B, H, T, T)
-    scores = scores.masked_fill(~allowed, float("-inf"))
-    return scores.softmax(dim=-1) @ v                            # (B, H, T, D)
+def attention_weights(q: torch.Tensor, k: torch.Tensor, allowed: torch.Tensor | None = None) -> torch.Tensor:
+    """softmax(q kᵀ / √d) with disallowed keys at -inf (weight exactly 0). q: (…, T, D), k: (…, S, D)."""
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))    # (…, T, S)
+    if allowed is not None:
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    return scores.softmax(dim=-1)
+
+
+def manual_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                     allowed: torch.Tensor | None = None) -> torch.Tensor:
+    """softmax(q kᵀ / √d) v, the formula SDPA fuses. q: (…, T, D), k and v: (…, S, D)."""
+    return attention_weights(q, k, allowed) @ v                  # (…, T, D)
 
 
 class MLP(nn.Module):
