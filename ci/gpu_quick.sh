@@ -4,6 +4,7 @@
 # built in .cache/zoo. Prepare here, then run it there:
 #   bash ci/gpu_quick.sh --prepare                       # fills .whl/ (~21 MB) and .cache/zoo/ (~13 MB)
 #   device run: command "bash ci/gpu_quick.sh", carry [".whl", ".cache/zoo"]
+#   a second call "bash ci/gpu_quick.sh mfu" measures the MFU setups not yet measured (llmlab.mfu)
 # Writes at most 8 files to $OUT (or runs/gpu-quick): zoo.txt, pytest.txt, run.txt, REPORT.md, ...
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,11 @@ export LLMLAB_CACHE=$PWD/.cache/zoo LLMLAB_PROFILE=gpu MPLBACKEND=Agg PYTHONUNBU
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 python3 -m ipykernel install --user --name python3 >/dev/null
+if [ "${1:-}" = "mfu" ]; then     # the bf16 weights baseline (4), then the untried ideas (6-9)
+  python3 -m llmlab.mfu --only 0 4 6 7 8 9 --steps 60 --budget-s ${MFU_BUDGET_S:-360} --json "$OUT/mfu.json" 2>&1 \
+    | grep -v "it/s" | tee "$OUT/mfu.txt"
+  exit 0
+fi
 python3 -m llmlab.zoo verify 2>&1 | tee "$OUT/zoo.txt"
 python3 -m pytest -m gpu tests -q -p no:cacheprovider -o addopts="" 2>&1 | tail -15 | tee "$OUT/pytest.txt"
 python3 -m llmlab.run --profile gpu --out "$OUT" --timeout 400 2>&1 | grep -v WARNING | tee "$OUT/run.txt"

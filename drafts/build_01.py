@@ -52,8 +52,9 @@ from llmlab import data, inference, prompting, report, sampling, zoo
 from llmlab.check import sampling as checks
 
 profile = llmlab.setup(PROFILE)
-N_REVIEWS = profile.eval_size              # held-out reviews per point of a sentiment curve
-N_DIALOGUES = max(40, profile.eval_size // 4)  # held-out dialogues per point of a summary curve
+# held-out rows per point of a curve, at most what the test splits hold (200 each; gpu's eval_size is 400)
+N_REVIEWS = min(profile.eval_size, len(data.rows("reviews", "test")))              # sentiment curves
+N_DIALOGUES = min(max(40, profile.eval_size // 4), len(data.rows("dialogsum", "test")))  # summary curves
 pd.set_option("display.precision", 3)
 """, "setup")
 
@@ -580,7 +581,8 @@ md(r"""
 ## Try it for real
 
 - `PROFILE = "gpu"` (or `LLMLAB_PROFILE=gpu`): the same zoo models on CUDA and a larger held-out set
-  (`profile.eval_size` = 400), so the curves are smoother; everything else is unchanged.
+  (`profile.eval_size` = 400, capped at the 200 test reviews; 100 dialogues), so the curves are smoother;
+  everything else is unchanged.
 - `PROFILE = "hub"` (internet needed): `profile.models` become real checkpoints — GPT-2 as the base model and
   FLAN-T5 as the instruction-tuned one — loaded by the same `zoo.load` and evaluated by the same code on
   TinyWorld prompts. Expect GPT-2 to do little zero-shot and to gain from shots (GPT-3's paper in miniature), and

@@ -578,7 +578,7 @@ clm_row = objectives.loc["decoder (causal LM)"]
 report.expect(clm_row["trained loss"] < unigram - 0.5, "the causal LM has learned to use its context (below unigram)",
               detail=f"{clm_row['trained loss']:.2f} vs unigram {unigram:.2f}")
 report.expect(max(sentiment.values()) >= 0.85 and min(sentiment.values()) >= 0.7,
-              "an encoder fine-tuned for 60 steps classifies sentiment far above chance",
+              f"an encoder fine-tuned for {CLS_STEPS} steps classifies sentiment far above chance",
               detail=", ".join(f"{k} {v:.2f}" for k, v in sentiment.items()) + " (chance 0.5)")
 report.expect(bleu[profile.models["seq2seq"]] >= bleu["untrained twin"] + 3, "the trained encoder-decoder translates",
               detail=f"BLEU {bleu[profile.models['seq2seq']]:.1f} vs {bleu['untrained twin']:.1f} untrained")

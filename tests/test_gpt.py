@@ -140,3 +140,28 @@ def test_too_long_sequence_is_refused():
     model = GPT(GPTConfig(vocab_size=10, block_size=4, n_layer=1, n_head=1, n_embd=8))
     with pytest.raises(ValueError, match="longer than block_size=4"):
         model(torch.zeros(1, 5, dtype=torch.long))
+
+
+def test_bias_free_option_drops_exactly_the_biases():
+    """nanoGPT's bias=False (a GPU speed option, llmlab.mfu): no bias tensors, same matmuls, still learns."""
+    torch.manual_seed(0)
+    cfg = dict(vocab_size=97, block_size=32, n_embd=48, n_layer=3, n_head=4)
+    with_bias, no_bias = GPT(GPTConfig(**cfg)), GPT(GPTConfig(**cfg, bias=False))
+    biases = [n for n, _ in with_bias.named_parameters() if n.endswith("bias")]
+    assert not [n for n, _ in no_bias.named_parameters() if n.endswith("bias")]
+    C, L = 48, 3
+    per_block = 3 * C + C + 4 * C + C + 2 * C        # c_attn, attn c_proj, c_fc, mlp c_proj, two LayerNorms
+    assert len(biases) == 6 * L + 1
+    assert with_bias.num_params() - no_bias.num_params() == L * per_block + C   # + ln_f
+    x = torch.randint(0, 97, (4, 32))
+    opt = torch.optim.AdamW(no_bias.parameters(), lr=3e-3)
+    first = None
+    for _ in range(30):
+        loss = no_bias(x, labels=x).loss
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < first - 1.0
+    with pytest.raises(ValueError, match="bias=True"):
+        GPT.from_hf(hf_gpt2(), bias=False)

@@ -65,3 +65,16 @@ def test_schedules_and_callback(one_torch_thread):
     train(model, stream_batcher(list(range(32)) * 20, 16, 4), 5, progress=False,
           callback=lambda n, m: seen.append((n, m.training)))
     assert seen == [(i, True) for i in range(1, 6)]
+
+
+def test_mfu_setups_build_and_run_on_a_tiny_shape():
+    """Every setup of `python -m llmlab.mfu` builds and trains (CPU, tiny shape, no compile), so a
+    lent GPU's minutes are not lost to a typo; the MFU itself is measured on the GPU (tests/test_gpu.py)."""
+    from dataclasses import replace
+
+    from llmlab.gpt import GPTConfig
+    from llmlab.mfu import SETUPS, measure
+    cfg = GPTConfig(vocab_size=128, block_size=16, n_layer=1, n_head=2, n_embd=16)
+    for setup in SETUPS:
+        out = measure(replace(setup, compile=False, batch_size=2), steps=2, seq_len=16, device="cpu", cfg=cfg)
+        assert out["bias"] == setup.bias and out["final_loss"] > 0, setup.name

@@ -111,6 +111,29 @@ def gpt_attention_maps(model: GPT, ids: Tensor) -> Tensor:
     return torch.stack(maps).float().cpu()                               # (L, H, T, T)
 
 
+@torch.no_grad()
+def head_roles(model: GPT, windows: Tensor) -> list[dict]:
+    """What each head of ``model`` does on average over text ``windows`` (N, T): the attention weight a
+    query puts on the previous token, on the first token (an attention "sink") and on itself, and the
+    entropy of its attention row in bits (0 = one key, log2(t+1) = uniform). Queries t >= 2 only: before
+    that, "previous" and "first" are the same token. One row per (block, head)."""
+    device = next(model.parameters()).device
+    total = None
+    for ids in windows:
+        maps = gpt_attention_maps(model, ids[None].to(device))[:, :, 2:]    # (L, H, T-2, T) queries t >= 2
+        t = torch.arange(2, ids.numel())                                      # query positions
+        roles = torch.stack([maps[..., range(len(t)), t - 1],                 # previous token
+                             maps[..., 0],                                    # first token
+                             maps[..., range(len(t)), t],                     # itself
+                             -(maps * maps.clamp_min(1e-12).log2()).sum(-1)])  # entropy, (4, L, H, T-2)
+        total = roles.mean(-1) if total is None else total + roles.mean(-1)  # (4, L, H)
+    total = total / len(windows)
+    L, H = total.shape[1:]
+    return [{"block": l + 1, "head": h, "previous token": float(total[0, l, h]), "first token": float(total[1, l, h]),
+             "itself": float(total[2, l, h]), "entropy (bits)": float(total[3, l, h])}
+            for l in range(L) for h in range(H)]
+
+
 def _readable(tokens: Sequence[str]) -> list[str]:
     return [t.replace("Ġ", " ").replace("Ċ", "\\n") for t in tokens]
 
@@ -169,7 +192,7 @@ def plot_query_rows(maps: Tensor, tokens: Sequence[str], query: int, ax=None, ti
     ``maps`` is (L, H, T, T) from ``attention_maps``; ``query`` the token's index."""
     import matplotlib.pyplot as plt
     L, H = maps.shape[:2]
-    rows = maps[:, :, query, :query + 1].reshape(L * H, query + 1)          # (L·H, query + 1)
+    rows = maps[:, :, query, :query + 1].reshape(L * H, query + 1).detach().float().cpu()   # (L·H, query + 1)
     ax = ax or plt.subplots(figsize=(0.45 * (query + 1) + 1.5, 0.3 * L * H + 1))[1]
     ax.imshow(rows.numpy(), cmap=cmap, vmin=0.0, vmax=float(rows.max()), aspect="auto")
     ax.set_xticks(range(query + 1), [t.strip() or repr(t) for t in tokens[:query + 1]], rotation=90, fontsize=8)

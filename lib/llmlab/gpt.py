@@ -27,6 +27,7 @@ class GPTConfig:
     n_embd: int = 768
     dropout: float = 0.0
     attn: str = "sdpa"           # "sdpa" (fused kernels) or "manual" (the formula, for teaching)
+    bias: bool = True            # biases in Linear and LayerNorm, as GPT-2; False is nanoGPT's faster option
 
     @classmethod
     def gpt2_124m(cls, **overrides) -> "GPTConfig":
@@ -38,8 +39,8 @@ class CausalSelfAttention(nn.Module):
         super().__init__()
         assert cfg.n_embd % cfg.n_head == 0, f"n_embd={cfg.n_embd} must divide by n_head={cfg.n_head}"
         self.n_head, self.attn, self.dropout = cfg.n_head, cfg.attn, cfg.dropout
-        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd)   # q, k, v in one matmul
-        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd)
+        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd, bias=cfg.bias)   # q, k, v in one matmul
+        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)
 
     def forward(self, x: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         B, T, C = x.shape
@@ -85,8 +86,8 @@ def manual_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 class MLP(nn.Module):
     def __init__(self, cfg: GPTConfig):
         super().__init__()
-        self.c_fc = nn.Linear(cfg.n_embd, 4 * cfg.n_embd)
-        self.c_proj = nn.Linear(4 * cfg.n_embd, cfg.n_embd)
+        self.c_fc = nn.Linear(cfg.n_embd, 4 * cfg.n_embd, bias=cfg.bias)
+        self.c_proj = nn.Linear(4 * cfg.n_embd, cfg.n_embd, bias=cfg.bias)
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -98,8 +99,8 @@ class Block(nn.Module):
 
     def __init__(self, cfg: GPTConfig):
         super().__init__()
-        self.ln_1, self.attn = nn.LayerNorm(cfg.n_embd), CausalSelfAttention(cfg)
-        self.ln_2, self.mlp = nn.LayerNorm(cfg.n_embd), MLP(cfg)
+        self.ln_1, self.attn = nn.LayerNorm(cfg.n_embd, bias=cfg.bias), CausalSelfAttention(cfg)
+        self.ln_2, self.mlp = nn.LayerNorm(cfg.n_embd, bias=cfg.bias), MLP(cfg)
 
     def forward(self, x: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         x = x + self.attn(self.ln_1(x), attention_mask)
@@ -114,7 +115,7 @@ class GPT(nn.Module):
         self.wpe = nn.Embedding(cfg.block_size, cfg.n_embd)     # learned positions
         self.drop = nn.Dropout(cfg.dropout)
         self.h = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
-        self.ln_f = nn.LayerNorm(cfg.n_embd)
+        self.ln_f = nn.LayerNorm(cfg.n_embd, bias=cfg.bias)
         self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
         self.lm_head.weight = self.wte.weight                    # weight tying, as in GPT-2
         self.apply(self._init_weights)
@@ -160,6 +161,8 @@ class GPT(nn.Module):
     def from_hf(cls, hf_model: nn.Module, **overrides) -> "GPT":
         """Copy a Hugging Face ``GPT2LMHeadModel``'s weights (its Conv1D stores weights transposed)."""
         c = hf_model.config
+        if not overrides.get("bias", True):
+            raise ValueError("GPT-2 checkpoints have biases: from_hf needs bias=True")
         cfg = GPTConfig(vocab_size=c.vocab_size, block_size=c.n_positions, n_layer=c.n_layer,
                         n_head=c.n_head, n_embd=c.n_embd, **overrides)
         model = cls(cfg)

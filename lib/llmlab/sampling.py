@@ -97,6 +97,8 @@ def greedy(logits: Tensor) -> Tensor:
 def sample(logits: Tensor, generator: torch.Generator | None = None) -> Tensor:
     """Draw one token per row from softmax(logits); masked (-inf) tokens are never drawn."""
     probs = torch.softmax(logits, dim=-1)  # (B, V)
+    if generator is not None and generator.device.type != probs.device.type:  # a CPU generator, logits on a GPU
+        return torch.multinomial(probs.cpu(), num_samples=1, generator=generator).squeeze(-1).to(probs.device)
     return torch.multinomial(probs, num_samples=1, generator=generator).squeeze(-1)  # (B,)
 
 

@@ -17,6 +17,7 @@ import contextlib
 import difflib
 import fcntl
 import hashlib
+import importlib
 import inspect
 import json
 import os
@@ -259,12 +260,19 @@ def eval_seq2seq(model, tok) -> dict[str, float]:
 
 # ---- cache keys -------------------------------------------------------------------------------------
 def _source_of(*objs) -> str:
-    return "\n".join(inspect.getsource(o) for o in objs)
+    """Source of functions and classes; repr of constants."""
+    return "\n".join(inspect.getsource(o) if inspect.isfunction(o) or inspect.isclass(o) or inspect.ismodule(o)
+                     else repr(o) for o in objs)
 
 
 def _with_helpers(fn: Callable) -> list[Callable]:
-    """``fn`` and every function of this module that it calls, directly or not (their source is hashed)."""
-    seen: dict[str, Callable] = {}
+    """``fn`` and every llmlab function or class it calls, directly or not (their source is hashed).
+
+    Followed: names of the function's module, attributes of llmlab modules (``inference.complete``)
+    and imports inside the function (``from llmlab.prompting import few_shot_eval``); llmlab
+    constants it reads (prompt templates, task tables) enter through their repr.
+    """
+    seen: dict[str, object] = {}
 
     def names(code) -> set[str]:   # global names used by a function, its lambdas and comprehensions
         out = set(code.co_names)
@@ -273,14 +281,32 @@ def _with_helpers(fn: Callable) -> list[Callable]:
                 out |= names(const)
         return out
 
-    def visit(f: Callable) -> None:
-        if f.__name__ in seen:
+    package = Path(__file__).resolve().parent
+
+    def ours(obj) -> bool:   # by file, not __module__: under `python -m llmlab.zoo` this module is __main__
+        try:
+            return Path(inspect.getfile(obj)).resolve().is_relative_to(package)
+        except TypeError:    # built-ins
+            return False
+
+    def visit(f) -> None:
+        key = f"{Path(inspect.getfile(f)).name}:{f.__qualname__}"     # the same under -m (__main__)
+        if key in seen:
             return
-        seen[f.__name__] = f
-        for name in sorted(names(f.__code__)):
-            g = globals().get(name)
-            if inspect.isfunction(g) and g.__module__ == __name__:
+        seen[key] = f
+        if inspect.isclass(f):
+            return
+        used = sorted(n for n in names(f.__code__) if not n.startswith("__"))   # not __file__: keys travel
+        modules = [f.__globals__[n] for n in used if inspect.ismodule(f.__globals__.get(n))]
+        modules += [importlib.import_module(n) for n in used if n.startswith("llmlab.")]
+        candidates = [f.__globals__.get(n) for n in used]
+        candidates += [getattr(m, n, None) for m in modules if ours(m) for n in used]
+        for g in candidates:
+            g = inspect.unwrap(g) if inspect.isfunction(g) else g   # @torch.no_grad() wraps in torch's file
+            if (inspect.isfunction(g) or inspect.isclass(g)) and ours(g):
                 visit(g)
+            elif isinstance(g, (str, int, float, tuple, list, dict)) and " at 0x" not in repr(g):
+                seen.setdefault(f"const:{Path(inspect.getfile(f)).name}:{repr(g)[:64]}", g)
     visit(fn)
     return list(seen.values())
 
@@ -487,7 +513,12 @@ def main(argv: list[str] | None = None) -> int:
                         "(on 2 cores, 2 jobs beat 1 process with 2 threads)")
     sub.add_parser("list", help="recipes and cache status")
     sub.add_parser("verify", help="check every cache entry's files against meta.json")
+    sub.add_parser("keys", help="each model's cache key (a hash of its recipe, data and code)")
     args = ap.parse_args(argv)
+    if args.cmd == "keys":
+        for name in RECIPES:
+            print(name, recipe_key(name))
+        return 0
     print(f"zoo cache: {cache_dir()}")
     if args.cmd == "build":
         names = args.names or list(RECIPES)
