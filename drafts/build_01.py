@@ -569,7 +569,8 @@ report.expect(by["T=2"]["diversity"] > by["T=0.3"]["diversity"] + 0.1 > by["gree
               f"T=2 {by['T=2']['diversity']:.2f}")
 report.expect(by["greedy"]["quality"] > by["T=2"]["quality"] + 0.1, "... and costs quality",
               detail=f"ROUGE-L greedy {by['greedy']['quality']:.2f}, T=2 {by['T=2']['quality']:.2f}")
-report.expect(by["T=1.5, top-p=0.5"]["quality"] > by["T=1.5"]["quality"] + 0.05,
+# the gain is a difference of two sampled scores: 0.056-0.108 over 7 seeds and 20 or 50 dialogues (CPU), hence 0.03
+report.expect(by["T=1.5, top-p=0.5"]["quality"] > by["T=1.5"]["quality"] + 0.03,
               "top-p recovers quality at a high temperature",
               detail=f"ROUGE-L {by['T=1.5']['quality']:.2f} -> {by['T=1.5, top-p=0.5']['quality']:.2f}")
 rep = {r["penalty"]: r["repeated"] for r in repetition}

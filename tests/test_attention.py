@@ -314,3 +314,40 @@ def test_gpt_attention_maps_equal_hf_gpt2_attentions():
     got = A.gpt_attention_maps(GPT.from_hf(hf).eval(), ids)
     assert got.shape == (2, 2, 7, 7)
     torch.testing.assert_close(got, want, atol=1e-6, rtol=1e-5)
+
+
+def test_head_roles_on_uniform_and_previous_token_heads():
+    """head_roles against attention we can write down: with q = k = 0 every query attends uniformly to
+    its t+1 keys (previous = first = itself = 1/(t+1), entropy log2(t+1)); with a large positive score only
+    on key t-1 (a hand-built previous-token head) the previous-token share is ~1 and the entropy ~0."""
+    from llmlab.gpt import GPT
+    torch.manual_seed(0)
+    T, N = 12, 3
+    model = GPT(GPTConfig(vocab_size=50, block_size=T, n_layer=1, n_head=2, n_embd=8)).eval()
+    C = 8
+    with torch.no_grad():
+        model.h[0].attn.c_attn.weight[:2 * C].zero_()      # q and k weights ...
+        model.h[0].attn.c_attn.bias[:2 * C].zero_()        # ... and biases: every score is 0
+    windows = torch.randint(0, 50, (N, T))
+    roles = A.head_roles(model, windows)
+    t = torch.arange(2, T, dtype=torch.float)
+    assert len(roles) == 2 and {r["block"] for r in roles} == {1}
+    for r in roles:
+        assert r["previous token"] == pytest.approx(float((1 / (t + 1)).mean()), abs=1e-6)
+        assert r["first token"] == pytest.approx(r["previous token"], abs=1e-6)
+        assert r["itself"] == pytest.approx(r["previous token"], abs=1e-6)
+        assert r["entropy (bits)"] == pytest.approx(float(torch.log2(t + 1).mean()), abs=1e-5)
+
+    # a previous-token head: position embeddings one-hot-ish, q of position t matches k of position t-1
+    model = GPT(GPTConfig(vocab_size=50, block_size=T, n_layer=1, n_head=1, n_embd=2 * T, bias=False)).eval()
+    D = 2 * T
+    with torch.no_grad():
+        model.wte.weight.zero_()
+        model.wpe.weight.copy_(torch.eye(T, D) * 10)                     # position t -> 10·e_t
+        W = model.h[0].attn.c_attn.weight                                # (3D, D): q, k, v rows
+        W.zero_()
+        for pos in range(1, T):
+            W[pos - 1, pos] = 10.0                                       # q_t = 10·(LN output) on e_{t-1}
+        W[D:2 * D, :D] = torch.eye(D)                                    # k_t = LN output ~ e_t
+    roles = A.head_roles(model, torch.randint(0, 50, (N, T)))
+    assert roles[0]["previous token"] > 0.95 and roles[0]["entropy (bits)"] < 0.3
