@@ -465,18 +465,20 @@ schedules = pd.DataFrame({"cosine (section 2)": {r.steps: r.val_loss for r in ma
                           "constant (sweep)": constant_main})
 schedules["cosine - constant"] = schedules["cosine (section 2)"] - schedules["constant (sweep)"]
 schedules.index.name = "steps"
+final_gap = schedules["cosine - constant"].iloc[-1]
+print(f"after {STEPS} steps the {'constant' if final_gap > 0 else 'cosine'} schedule is lower by {abs(final_gap):.3f} nats")
 schedules
 """)
 md("""
-Here the run that keeps its learning rate high ends clearly *lower*, and the gap grows as the cosine rate decays.
-These models are far from converged: progress per step still grows with the learning rate, and decaying it gives
-up progress that the quieter, better-averaged final steps do not win back. (The gap also hints that the peak
-learning rate is on the low side for runs this short.) Decay pays off once a run has slowed down near the loss
-its learning rate allows — the regime of Chinchilla's runs, where a snapshot taken before the decay overstates
-the loss a run ending there reaches, and a fit to such snapshots tilts the data exponent. The lesson that holds
-at every scale: the schedule alone moves the loss at a given D by as much as a bigger model does, so points
-compared in a sweep must come from runs with the *same* schedule, each measured where its schedule says a run of
-that length would stop.
+Which schedule wins depends on how far the runs are from convergence. On the `cpu` profile's short runs the run
+that keeps its learning rate high ends clearly *lower* (by 0.35 nats at 480 steps), and the gap grows as the
+cosine rate decays: progress per step still grows with the learning rate, and decaying it gives up progress that
+the quieter, better-averaged final steps do not win back. With 4× the steps (`PROFILE = "gpu"`; rehearsed on a
+CPU) the models slow down near the loss their learning rate allows, and the decay pays off: the cosine run ends
+0.06 nats *lower* — the regime of Chinchilla's runs, where a snapshot taken before the decay overstates the loss
+a run ending there reaches, and a fit to such snapshots tilts the data exponent. The lesson that holds in both:
+the schedule alone moves the loss at a given D, so points compared in a sweep must come from runs with the
+*same* schedule, each measured where its schedule says a run of that length would stop.
 """)
 
 # ------------------------------------------------------------------------------------------------
@@ -579,9 +581,12 @@ report.expect(all(a > b for a, b in zip(by_size, by_size[1:])), "bigger models r
 report.expect(all(r0.val_loss > r1.val_loss for r0, r1 in zip(runs, runs[1:]) if r0.size == r1.size),
               "more tokens lower the loss of every size")
 gap = schedules["cosine - constant"]
-report.expect(gap.loc[STEPS] > 0.1 and gap.loc[STEPS] > gap.iloc[0],
-              "at this scale the constant learning rate ends lower than the cosine decay, by more as the decay proceeds",
+report.expect(abs(gap.loc[STEPS]) > 0.03, "the schedule alone moves the final loss (same model, data and peak rate)",
               detail=", ".join(f"{k}: {v:+.3f}" for k, v in gap.items()))
+if profile.steps_scale == 1:   # the cpu budget's short runs: measured 0.06 -> 0.35 (4x the steps: -0.01 -> -0.06)
+    report.expect(gap.loc[STEPS] > 0.1 and gap.loc[STEPS] > gap.iloc[0],
+                  "runs this short end lower at a constant learning rate, by more as the cosine decays",
+                  detail=f"cosine - constant {gap.iloc[0]:+.3f} -> {gap.loc[STEPS]:+.3f}")
 report.expect(fit.alpha > 0.05 and fit.beta > 0.05 and np.sqrt(np.mean(residuals ** 2)) < 0.15,
               "the fitted exponents are positive and the power law fits the sweep",
               detail=f"alpha {fit.alpha:.2f}, beta {fit.beta:.2f}")
