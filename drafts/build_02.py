@@ -107,8 +107,10 @@ md("""
 The vanilla RNN is right most often when the adjective is a couple of words back and falls towards chance as the
 distance grows: its state is squeezed through a `tanh` at every step, and the gradient that should teach it to
 keep the adjective shrinks with every step it has to flow back (the *vanishing gradient*). The LSTM's gates let
-it keep information longer — that is why it ruled NLP for years — but it too forgets as the distance grows.
-The transformer is equally good at every distance: the `?` attends straight to the adjective. There is a second
+it keep information longer — that is why it ruled NLP for years — but within this budget it too forgets as the
+distance grows. (Given 4× the steps, as `PROFILE = "gpu"` does — rehearsed on a CPU — the LSTM gets every distance
+up to 64 right while the plain RNN still falls to 0.16: gating cures the vanishing gradient; it does not cure the
+step-by-step processing below.) The transformer is equally good at every distance: the `?` attends straight to the adjective. There is a second
 reason transformers won: an RNN must process token after token, while attention handles all positions of a
 sequence **in parallel**, which is what GPUs are good at.
 """)
@@ -588,9 +590,12 @@ rnn, lstm, trf = curves["RNN"], curves["LSTM"], curves["transformer"]
 near, far = DISTANCES[0], DISTANCES[-1]
 report.expect(rnn[near] >= rnn[far] + 0.3, "the RNN's accuracy falls with the distance to the answer",
               detail=f"{rnn[near]:.2f} at {near} words -> {rnn[far]:.2f} at {far}")
-report.expect(lstm[near] >= lstm[far] + 0.15, "so does the LSTM's, more slowly",
-              detail=f"{lstm[near]:.2f} -> {lstm[far]:.2f}")
-report.expect(min(trf.values()) >= 0.9 and trf[far] >= max(rnn[far], lstm[far]) + 0.3,
+report.expect(lstm[far] >= rnn[far] + 0.1, "the LSTM's gates carry the word further than the plain RNN",
+              detail=f"at {far} words: LSTM {lstm[far]:.2f}, RNN {rnn[far]:.2f}")
+if profile.steps_scale == 1:   # the cpu budget (measured 0.67 -> 0.20); with 4x the steps the LSTM solves 64 words
+    report.expect(lstm[near] >= lstm[far] + 0.15, "within this budget the LSTM's accuracy falls with distance too",
+                  detail=f"{lstm[near]:.2f} -> {lstm[far]:.2f}")
+report.expect(min(trf.values()) >= 0.9 and trf[far] >= rnn[far] + 0.3,
               "the transformer stays accurate at every distance",
               detail=f"min {min(trf.values()):.2f}; at {far} words {trf[far]:.2f} vs RNN {rnn[far]:.2f}, LSTM {lstm[far]:.2f}")
 report.expect(max(gaps.values()) < 1e-4, "llmlab.gpt (fused, manual, and with your attention) equals Hugging Face GPT-2",
@@ -619,8 +624,10 @@ report.expect(roles["entropy (bits)"].mean() < baseline - 0.3, "training makes a
 md("""
 ## Try it for real
 
-- `PROFILE = "gpu"`: four times the training steps everywhere. Watch the RNN and LSTM curves rise at short
-  distances but still fall with distance, and the masked LM leave the unigram plateau.
+- `PROFILE = "gpu"`: four times the training steps everywhere, and distances up to 256 words. In a CPU rehearsal
+  of those budgets (distances to 64) the RNN still fell with distance (0.98 → 0.16) while the LSTM got every
+  distance right, the masked LM left the unigram plateau (5.62 vs 6.12) — and pretraining still brought the
+  encoder nothing on this easy classification (0.98 vs 0.99 untrained).
 - `PROFILE = "hub"` (internet needed): `gpt-base` becomes OpenAI's GPT-2 (124M) — `GPT.from_hf` loads it into the
   same one-page GPT and the logits still match — and the encoder-decoder becomes FLAN-T5, whose translation you
   can step through the same way (`arch.translate_step_by_step`; give it a task it knows, e.g.

@@ -39,3 +39,18 @@ def test_requirements_pin_everything_but_torch():
     env = (ROOT / "environment.yml").read_text()
     assert "-r requirements.txt" in env and "torch==2.13.0" in env
     assert "TORCH_SPEC ?= torch==2.13.0" in (ROOT / "Makefile").read_text()
+
+
+def test_gpu_budget_rehearsal_patches_every_solution(tmp_path):
+    """ci/rehearse_gpu_budgets.py finds each solution's one setup line and gives it the gpu budgets."""
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location("rehearse", repo_root() / "ci/rehearse_gpu_budgets.py")
+    rehearse = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rehearse)
+    solutions = sorted((repo_root() / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    assert solutions
+    for src in solutions:
+        dst = rehearse.rehearsal_copy(src, tmp_path, 4.0, 400)
+        code = "".join("".join(c["source"]) for c in json.loads(dst.read_text())["cells"] if c["cell_type"] == "code")
+        assert "steps_scale=4.0, eval_size=400" in code and rehearse.SETUP not in code, src.name
