@@ -4,7 +4,7 @@
 # built in .cache/zoo. Prepare here, then run it there:
 #   bash ci/gpu_quick.sh --prepare                       # fills .whl/ (~21 MB) and .cache/zoo/ (~13 MB)
 #   device run: command "bash ci/gpu_quick.sh", carry [".whl", ".cache/zoo"]
-#   a second call "bash ci/gpu_quick.sh mfu" measures the MFU setups not yet measured (llmlab.mfu)
+#   a second call "bash ci/gpu_quick.sh mfu" (timeout 600) measures the MFU setups not yet measured
 # Writes at most 8 files to $OUT (or runs/gpu-quick): zoo.txt, pytest.txt, run.txt, REPORT.md, ...
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 python3 -m ipykernel install --user --name python3 >/dev/null
 if [ "${1:-}" = "mfu" ]; then     # the bf16 weights baseline (4), then the untried ideas (6-9)
-  python3 -m llmlab.mfu --only 0 4 6 7 8 9 --steps 60 --budget-s ${MFU_BUDGET_S:-360} --json "$OUT/mfu.json" 2>&1 \
+  python3 -m llmlab.mfu --only 0 4 6 7 8 9 --steps 60 --budget-s ${MFU_BUDGET_S:-420} --json "$OUT/mfu.json" 2>&1 \
     | grep -v "it/s" | tee "$OUT/mfu.txt"
   exit 0
 fi
