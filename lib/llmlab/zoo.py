@@ -299,14 +299,14 @@ def _with_helpers(fn: Callable) -> list[Callable]:
         used = sorted(n for n in names(f.__code__) if not n.startswith("__"))   # not __file__: keys travel
         modules = [f.__globals__[n] for n in used if inspect.ismodule(f.__globals__.get(n))]
         modules += [importlib.import_module(n) for n in used if n.startswith("llmlab.")]
-        candidates = [f.__globals__.get(n) for n in used]
-        candidates += [getattr(m, n, None) for m in modules if ours(m) for n in used]
-        for g in candidates:
+        candidates = [(f, n, f.__globals__.get(n)) for n in used]
+        candidates += [(m, n, getattr(m, n, None)) for m in modules if ours(m) for n in used]
+        for owner, name, g in candidates:
             g = inspect.unwrap(g) if inspect.isfunction(g) else g   # @torch.no_grad() wraps in torch's file
             if (inspect.isfunction(g) or inspect.isclass(g)) and ours(g):
                 visit(g)
             elif isinstance(g, (str, int, float, tuple, list, dict)) and " at 0x" not in repr(g):
-                seen.setdefault(f"const:{Path(inspect.getfile(f)).name}:{repr(g)[:64]}", g)
+                seen.setdefault(f"const:{Path(inspect.getfile(owner)).name}:{name}", g)
     visit(fn)
     return list(seen.values())
 
