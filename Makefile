@@ -33,17 +33,17 @@ zoo: env
 	$(BIN)/python -m llmlab.zoo build --jobs 2
 
 data: env
-	$(BIN)/python -m llmlab.world build
+	$(BIN)/python -m llmlab.tinyworld build
 
 labs: env
-	$(BIN)/python -m llmlab.labs build
+	$(BIN)/python -m llmlab.course.generate build
 
 run: env zoo
-	$(BIN)/python -m llmlab.run --profile $(PROFILE)
+	$(BIN)/python -m llmlab.course.execute --profile $(PROFILE)
 
 # Re-execute the answer keys in place so their committed outputs come from a cpu run.
-solutions: env zoo
-	$(BIN)/python -m llmlab.run --profile cpu --inplace
+solutions: labs zoo
+	$(BIN)/python -m llmlab.course.execute --profile cpu --inplace
 
 test: env zoo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -57,12 +57,12 @@ FAILING_CELLS = [
 
 @pytest.fixture(scope="session")
 def fixture_run(tmp_path_factory):
-    """One ``llmlab.run --inplace --jobs 2`` over copies of the fixture and a failing notebook.
+    """One ``llmlab.course.execute --inplace --jobs 2`` over copies of the fixture and a failing notebook.
 
     Returns a dict: ``src`` (the copies, written back where they succeeded), ``out`` (executed
     copies, REPORT.md, report.json), ``rc`` (exit status), ``before`` (source bytes before).
     """
-    from llmlab import run
+    from llmlab.course import execute as run
 
     base = tmp_path_factory.mktemp("fixture_run")
     src, out = base / "src", base / "out"
@@ -90,7 +90,7 @@ def one_torch_thread():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Without CUDA, deselect (not skip) the tests marked ``gpu``: they run in ci/gpu.sh."""
+    """Without CUDA, deselect (not skip) the tests marked ``gpu``: they run in gpu/run.sh."""
     if torch.cuda.is_available():
         return
     gpu = [item for item in items if item.get_closest_marker("gpu")]

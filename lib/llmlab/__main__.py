@@ -1,23 +1,25 @@
 """``llmlab <command> ...`` (or ``python -m llmlab <command> ...``): one entry point for the tools.
 
-    llmlab world build     regenerate the TinyWorld data sets      (llmlab.world)
-    llmlab zoo build       build the model zoo                     (llmlab.zoo)
-    llmlab labs build      regenerate labs/ from solutions/        (llmlab.labs)
-    llmlab run ...         execute the notebooks, write a report   (llmlab.run)
+    llmlab tinyworld build   regenerate the TinyWorld data sets        (llmlab.tinyworld)
+    llmlab zoo build         build the model zoo                       (llmlab.zoo)
+    llmlab generate build    solutions/*.py -> answer keys -> labs/    (llmlab.course.generate)
+    llmlab execute ...       execute the notebooks, write a report     (llmlab.course.execute)
+    llmlab bench             training throughput on this CPU, as ratios (llmlab.bench)
 
-Each command is the ``main(argv)`` of the module ``llmlab.<command>``, imported only when
-called (importing torch for ``llmlab labs check`` would be wasted time).
+Each command is the ``main(argv)`` of its module, imported only when called (importing torch for
+``llmlab generate check`` would be wasted time).
 """
 from __future__ import annotations
 
 import importlib
 import sys
 
-COMMANDS = {
-    "world": "generate or verify the TinyWorld data sets",
-    "zoo": "build or list the model zoo",
-    "labs": "generate labs/ from solutions/ (build | check)",
-    "run": "execute the solution notebooks with papermill and write a report",
+COMMANDS = {  # command -> (module, what it does)
+    "tinyworld": ("llmlab.tinyworld", "generate or verify the TinyWorld data sets"),
+    "zoo": ("llmlab.zoo", "build or list the model zoo"),
+    "generate": ("llmlab.course.generate", "sync solutions/*.py with their answer keys, generate labs/"),
+    "execute": ("llmlab.course.execute", "execute notebooks with papermill and write a report"),
+    "bench": ("llmlab.bench", "measure training throughput on this machine against its matmul peak"),
 }
 
 
@@ -25,7 +27,7 @@ def _usage() -> str:
     width = max(map(len, COMMANDS))
     lines = ["usage: llmlab <command> [args...]   (llmlab <command> --help for its options)",
              "", "commands:"]
-    lines += [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
+    lines += [f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()]
     return "\n".join(lines)
 
 
@@ -38,12 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         print(f"llmlab: unknown command {command!r}\n\n{_usage()}", file=sys.stderr)
         return 2
+    module_name = COMMANDS[command][0]
     try:
-        module = importlib.import_module(f"llmlab.{command}")
+        module = importlib.import_module(module_name)
     except ModuleNotFoundError as err:
-        if err.name != f"llmlab.{command}":
+        if err.name != module_name:
             raise
-        print(f"llmlab: the {command!r} command is not available (llmlab.{command} is missing).",
+        print(f"llmlab: the {command!r} command is not available ({module_name} is missing).",
               file=sys.stderr)
         return 2
     code = module.main(rest)

@@ -31,10 +31,23 @@ def versions() -> dict[str, str]:
     return found
 
 
+def quiet_libraries() -> None:
+    """Keep library chatter out of the labs' outputs (errors still show). The labs trigger some
+    warnings on purpose (a prompt longer than the window, to show truncation) and explain them."""
+    import logging
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+    hf_logging.set_verbosity_error()
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)   # "MatMul8bitLt: inputs will be cast ..."
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+
+
 def setup(profile: str | None = None, seed: int = 0, quiet: bool = False) -> Profile:
     """Resolve the profile (``$LLMLAB_PROFILE`` overrides), seed, pin threads, print versions."""
     prof = get_profile(profile)
     seed_everything(seed)
+    quiet_libraries()
     threads = os.environ.get("LLMLAB_THREADS")
     if threads:  # parallel test workers pin torch to 1 thread each (see DESIGN: CPU threads)
         torch.set_num_threads(int(threads))

@@ -3,9 +3,9 @@
 Trains a GPT-2-124M-shaped model (bf16 autocast, T=1024) for a few dozen steps on random tokens,
 as a plain Hugging Face ``GPT2LMHeadModel`` with eager attention and as ``llmlab.gpt.GPT`` (SDPA flash
 attention, ``torch.compile``, fused AdamW, larger batches, bf16 weights), all through the same
-``llmlab.train.train`` loop, and prints tokens/s and MFU = achieved FLOP/s ÷ the data-sheet peak (6N + 12·L·C·T FLOPs per
-token, PaLM's definition). Random tokens cost nothing to load, so the numbers measure the model and
-the loop alone.
+``llmlab.train.train`` loop, and prints tokens/s and MFU = achieved FLOP/s ÷ the data-sheet peak
+(6N + 12·L·C·T FLOPs per token, PaLM's definition). Random tokens cost nothing to load, so the numbers
+measure the model and the loop alone.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Setup:
     coordinate_descent: bool = False   # inductor tunes each kernel's launch config (longer compile)
 
 
-# Measured on one H100 (ci/measured/mfu_h100.json): 8.4%, 29%, 38%, 42%, 44.5%, 32.5%.
+# Measured on one H100 (gpu/measured/mfu_h100.json): 8.4%, 29%, 38%, 42%, 44.5%, 32.5%.
 # Also tried there: the cuDNN SDPA backend (no change) and inductor's coordinate-descent tuning (+0.3%
 # for 100 s more compilation); mode="max-autotune-no-cudagraphs" crashed in Triton's autotuner.
 SETUPS = [Setup("HF GPT-2, eager attention", "hf-eager", 16),

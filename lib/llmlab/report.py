@@ -1,16 +1,20 @@
-"""The numbers a lab stands on: record them in the notebook, read them back from its outputs.
+"""The numbers a lab stands on: record them, check its lessons, show one summary at the end.
 
 In a lab's "What you should see" section::
 
     from llmlab import report
     report.record("few_shot_rouge_l", rouge_few, note="2 shots, 100 held-out dialogues")
-    report.expect(rouge_few > rouge_zero + 0.05, "few-shot prompting beats zero-shot")
+    report.expect(rouge_few > rouge_zero + 0.05, "few-shot prompting beats zero-shot",
+                  detail=f"{rouge_zero:.2f} -> {rouge_few:.2f}")
+    report.summary()        # one table: every lesson's verdict, then every measurement
 
-``record`` prints a readable line (``📌 few_shot_rouge_l = 0.812``). Inside a Jupyter kernel it
-emits that line as a display output that also carries the record as JSON under the MIME type
-``application/vnd.llmlab.record+json`` (front ends show the text; the JSON rides along in the
-saved notebook), so ``read(executed_notebook)`` gets ``{"few_shot_rouge_l": 0.812, ...}`` back.
-``python -m llmlab.run`` uses it to write the report of a run.
+``record`` and ``expect`` only collect (a lab's outputs stay quiet); ``summary`` shows what was
+collected as one table and raises ``LessonFailed`` if a lesson did not hold, so a failed lesson
+fails the notebook (and the tests) after the whole table is on screen. Inside a Jupyter kernel the
+table is one display output that also carries the records as JSON under the MIME type
+``application/vnd.llmlab.summary+json`` (front ends show the table; the JSON rides along in the
+saved notebook), so ``read(executed_notebook)`` gets ``{"few_shot_rouge_l": 0.812, ...}`` back;
+``python -m llmlab.course.execute`` uses it to write the report of a run.
 """
 from __future__ import annotations
 
@@ -22,11 +26,14 @@ from contextlib import contextmanager
 from os import PathLike
 from typing import Any, Iterator, Mapping
 
-MIME = "application/vnd.llmlab.record+json"
+MIME = "application/vnd.llmlab.record+json"          # one record (older notebooks, hand-made outputs)
+SUMMARY_MIME = "application/vnd.llmlab.summary+json"  # summary(): every record and lesson of a lab
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]*$")
 
 #: Records made in this process, in order (name -> payload); the last record of a name wins.
 RECORDS: dict[str, dict[str, Any]] = {}
+#: Lessons checked in this process, in order: ``{"lesson", "held", "detail"}``.
+LESSONS: list[dict[str, Any]] = []
 
 
 class LessonFailed(AssertionError):
@@ -112,10 +119,11 @@ def _in_kernel() -> bool:
 def record(name: str, value: Any, *, unit: str | None = None, note: str | None = None) -> None:
     """Record one of the lab's key numbers (stored as plain JSON data; see ``records()``).
 
-    Returns None, so that a ``record(...)`` ending a cell adds no ``Out[n]`` echo.
+    Shows nothing: ``summary()`` lists every record at the end of the lab. Returns None, so that a
+    ``record(...)`` ending a cell adds no ``Out[n]`` echo.
 
     ``name`` is an identifier-like key (letters, digits, ``_ . - /``); ``unit`` (e.g. "s",
-    "MiB", "tokens/s") and ``note`` are shown next to it in the run report.
+    "MiB", "tokens/s") and ``note`` are shown next to it in the summary and the run report.
     """
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(f"record name {name!r} must start with a letter or underscore and use "
@@ -126,13 +134,8 @@ def record(name: str, value: Any, *, unit: str | None = None, note: str | None =
     payload = {"name": name, "value": to_json_value(value, f"record {name!r}"),
                "unit": unit, "note": note}
     json.dumps(payload, allow_nan=False)  # belt and braces: what we store must round-trip
+    RECORDS.pop(name, None)               # a re-recorded name moves to the end
     RECORDS[name] = payload
-    line = format_record(payload)
-    if _in_kernel():
-        from IPython.display import display
-        display({"text/plain": line, MIME: payload}, raw=True)
-    else:
-        print(line)
 
 
 def records() -> dict[str, Any]:
@@ -140,16 +143,60 @@ def records() -> dict[str, Any]:
     return {name: p["value"] for name, p in RECORDS.items()}
 
 
-def expect(condition: Any, lesson: str, *, detail: str | None = None) -> None:
-    """Assert that a lab's lesson held; say so either way.
+def expect(condition: Any, lesson: str, *, detail: str | None = None) -> bool:
+    """Check that one of the lab's lessons held, for ``summary()`` to show; returns the verdict.
 
-    ``expect(few > zero, "few-shot beats zero-shot", detail=f"{few:.3f} vs {zero:.3f}")``
-    prints ``✔ Lesson held: ...`` or raises ``LessonFailed("Lesson did not hold: ...")``.
+    ``expect(few > zero, "few-shot beats zero-shot", detail=f"{few:.3f} vs {zero:.3f}")``.
+    A lesson that did not hold makes ``summary()`` raise ``LessonFailed``, after the table is shown.
     """
-    suffix = f" ({detail})" if detail else ""
-    if not bool(condition):
-        raise LessonFailed(f"Lesson did not hold: {lesson}{suffix}")
-    print(f"✔ Lesson held: {lesson}{suffix}")
+    held = bool(condition)
+    LESSONS[:] = [x for x in LESSONS if x["lesson"] != lesson]   # re-running a cell replaces, not repeats
+    LESSONS.append({"lesson": lesson, "held": held, "detail": detail})
+    return held
+
+
+def _summary_text(lessons: list[dict[str, Any]], recs: list[dict[str, Any]]) -> str:
+    held = sum(x["held"] for x in lessons)
+    lines = [f"What you should see: {held} of {len(lessons)} lessons held"]
+    lines += [f"  {'✔' if x['held'] else '✘'} {x['lesson']}" + (f"  ({x['detail']})" if x["detail"] else "")
+              for x in lessons]
+    if recs:
+        lines += ["", "Measured:"] + [f"  {format_record(r)[2:]}" for r in recs]
+    return "\n".join(lines)
+
+
+def _summary_html(lessons: list[dict[str, Any]], recs: list[dict[str, Any]]) -> str:
+    from html import escape
+    held = sum(x["held"] for x in lessons)
+    rows = "".join(f"<tr><td>{'✔' if x['held'] else '✘'}</td><td style='text-align:left'>{escape(x['lesson'])}</td>"
+                   f"<td style='text-align:left'>{escape(x['detail'] or '')}</td></tr>" for x in lessons)
+    def value(r: Mapping[str, Any]) -> str:
+        return escape(_format(r["value"]) + (f" {r['unit']}" if r["unit"] else ""))
+    meas = "".join(f"<tr><td style='text-align:left'><code>{escape(r['name'])}</code></td>"
+                   f"<td style='text-align:left'>{value(r)}</td>"
+                   f"<td style='text-align:left'>{escape(r['note'] or '')}</td></tr>" for r in recs)
+    out = (f"<p><b>What you should see: {held} of {len(lessons)} lessons held</b></p>"
+           f"<table><tr><th></th><th>lesson</th><th>measured</th></tr>{rows}</table>")
+    if recs:
+        out += (f"<details><summary>{len(recs)} recorded measurements</summary><table><tr><th>name</th>"
+                f"<th>value</th><th>note</th></tr>{meas}</table></details>")
+    return out
+
+
+def summary() -> None:
+    """Show every lesson's verdict and every record as one table; raise if a lesson failed."""
+    lessons, recs = list(LESSONS), list(RECORDS.values())
+    text = _summary_text(lessons, recs)
+    if _in_kernel():
+        from IPython.display import display
+        display({"text/plain": text, "text/html": _summary_html(lessons, recs),
+                 SUMMARY_MIME: {"records": recs, "lessons": lessons}}, raw=True)
+    else:
+        print(text)
+    failed = [x for x in lessons if not x["held"]]
+    if failed:
+        raise LessonFailed("Lesson did not hold: " + "; ".join(
+            x["lesson"] + (f" ({x['detail']})" if x["detail"] else "") for x in failed))
 
 
 class Timer:
@@ -199,13 +246,27 @@ def read_records(notebook: Any) -> list[dict[str, Any]]:
         for out in cell.get("outputs", []) or []:
             if out.get("output_type") not in ("display_data", "execute_result"):
                 continue
-            payload = (out.get("data") or {}).get(MIME)
-            if payload is None:
-                continue
-            if isinstance(payload, str):  # JSON stored as text by some writers
-                payload = json.loads(payload)
-            found.append({"name": payload["name"], "value": payload.get("value"),
-                          "unit": payload.get("unit"), "note": payload.get("note")})
+            data = out.get("data") or {}
+            payloads = [data[MIME]] if MIME in data else []
+            if SUMMARY_MIME in data:
+                table = data[SUMMARY_MIME]
+                payloads = json.loads(table)["records"] if isinstance(table, str) else table["records"]
+            for payload in payloads:
+                if isinstance(payload, str):  # JSON stored as text by some writers
+                    payload = json.loads(payload)
+                found.append({"name": payload["name"], "value": payload.get("value"),
+                              "unit": payload.get("unit"), "note": payload.get("note")})
+    return found
+
+
+def read_lessons(notebook: Any) -> list[dict[str, Any]]:
+    """The lessons of an executed notebook's summary, in order: ``{lesson, held, detail}``."""
+    found = []
+    for cell in _load(notebook).get("cells", []):
+        for out in cell.get("outputs", []) or []:
+            table = (out.get("data") or {}).get(SUMMARY_MIME)
+            if table is not None:
+                found += (json.loads(table) if isinstance(table, str) else table)["lessons"]
     return found
 
 

@@ -36,8 +36,8 @@ from transformers import (AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoToken
 
 from transformers.utils import logging as hf_logging
 
-from llmlab import data as tw_data
-from llmlab import inference, metrics, tokenizer as bpe, train as trainer
+from llmlab import inference, metrics, tinyworld, tokenizer as bpe, train as trainer
+from llmlab.prompts import T5_PREFIX, few_shot_eval, instruction_prompt
 from llmlab.config import cache_dir, data_dir, require_hub
 
 Batcher = Callable[[int], trainer.Batch]
@@ -81,26 +81,6 @@ def evaluation(fn):
     return fn
 
 
-# ---- prompt formats shared by training data, evaluations and the labs -------------------------
-PROMPTS = {
-    "sentiment": "Classify this review: {input}\nSentiment:",
-    "summarize": "Summarize the dialogue:\n{input}\nSummary:",
-    "translate": "Translate to Toy: {input}\nToy:",
-    "qa": "Answer the question: {input}\nAnswer:",
-}
-T5_PREFIX = {"summarize": "summarize: ", "translate": "translate English to Toy: "}
-
-
-def prompt(task: str, text: str) -> str:
-    """The canonical zero-shot prompt of a task, as the base and instruct models are evaluated."""
-    return PROMPTS[task].format(input=text)
-
-
-def instruction_prompt(instruction: str, text: str) -> str:
-    """How the instruction-tuned model sees a request (any phrasing of the instruction)."""
-    return f"{instruction.strip()}\n{text}\nResponse:"
-
-
 # ---- recipes ------------------------------------------------------------------------------------
 TOKENIZER = recipe(Recipe(
     "tokenizer", "byte-level BPE, 2,048 tokens, trained on all TinyWorld text", "tokenizer",
@@ -141,7 +121,7 @@ recipe(Recipe(
 def tokenizer_texts(r: Recipe, tok: None) -> list[str]:
     texts = []
     for fam in r.families:
-        for row in tw_data.rows(fam, "train"):
+        for row in tinyworld.rows(fam, "train"):
             texts.extend(str(v) for k, v in row.items() if isinstance(v, str) and k not in ("id", "task"))
     return texts
 
@@ -150,7 +130,7 @@ def tokenizer_texts(r: Recipe, tok: None) -> list[str]:
 def pretraining_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     """Every text of the recipe's families, shuffled, as one stream."""
     texts = [row["text"] if "text" in row else " ".join(str(v) for v in row.values())
-             for fam in r.families for row in tw_data.rows(fam, "train")]
+             for fam in r.families for row in tinyworld.rows(fam, "train")]
     random.Random(r.seed).shuffle(texts)
     return _stream(texts, r, tok)
 
@@ -159,10 +139,10 @@ def _icl_texts(r: Recipe, one_example_per_doc: bool) -> list[str]:
     """Few-shot sentiment documents ×3 plus 1,500 plain TinyWorld documents, shuffled.
     ``one_example_per_doc`` cuts each few-shot document into its labelled examples (the control)."""
     rng = random.Random(r.seed)
-    docs = [row["text"] for row in tw_data.rows("icl", "train") if row["task"] == "sentiment"] * 3
+    docs = [row["text"] for row in tinyworld.rows("icl", "train") if row["task"] == "sentiment"] * 3
     if one_example_per_doc:   # multi-line formats separate examples by a blank line, one-line ones by "\n"
         docs = [ex for d in docs for ex in d.split("\n\n" if "\n\n" in d else "\n")]
-    texts = docs + rng.sample([row["text"] for row in tw_data.rows("pretrain", "train")], 1500)
+    texts = docs + rng.sample([row["text"] for row in tinyworld.rows("pretrain", "train")], 1500)
     rng.shuffle(texts)
     return texts
 
@@ -188,10 +168,10 @@ def unbursty_stream(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
 def instruction_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     """(prompt, response) pairs from the instruction mix, plus every training dialogue as a
     summarization request: copying names, items and prices is the hardest skill of the mix."""
-    rows = list(tw_data.rows("instructions", "train"))
+    rows = list(tinyworld.rows("instructions", "train"))
     if "dialogsum" in r.families:
         rows += [{"instruction": "Summarize the dialogue:", "input": d["dialogue"], "output": d["summary"]}
-                 for d in tw_data.rows("dialogsum", "train")]
+                 for d in tinyworld.rows("dialogsum", "train")]
     prompts = tok([instruction_prompt(x["instruction"], x["input"]) for x in rows], add_special_tokens=False)
     answers = tok([" " + x["output"] for x in rows], add_special_tokens=False)
     pairs = [(p[-(r.seq_len - 64):], a[:63] + [tok.eos_token_id])
@@ -202,10 +182,10 @@ def instruction_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
 @data_builder
 def seq2seq_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     src, tgt = [], []
-    for row in tw_data.rows("dialogsum", "train"):
+    for row in tinyworld.rows("dialogsum", "train"):
         src.append(T5_PREFIX["summarize"] + row["dialogue"])
         tgt.append(row["summary"])
-    for row in tw_data.rows("translation", "train"):
+    for row in tinyworld.rows("translation", "train"):
         src.append(T5_PREFIX["translate"] + row["en"])
         tgt.append(row["toy"])
     eos = [tok.eos_token_id]
@@ -221,24 +201,23 @@ N_EVAL = 100
 
 @evaluation
 def eval_lm(model, tok) -> dict[str, float]:
-    texts = [row["text"] for row in tw_data.rows("pretrain", "validation")[:N_EVAL]]
+    texts = [row["text"] for row in tinyworld.rows("pretrain", "validation")[:N_EVAL]]
     return {"val_perplexity": metrics.perplexity(inference.mean_nll(model, tok, texts))}
 
 
 @evaluation
 def eval_base(model, tok) -> dict[str, float]:
     """Held-out perplexity, and sentiment accuracy with 0 and 4 labelled examples in the prompt."""
-    from llmlab.prompting import few_shot_eval   # prompting imports zoo
     icl = {row["k"]: row["accuracy"] for row in few_shot_eval(model, tok, "sentiment", [0, 4], n=N_EVAL)}
     return {**eval_lm(model, tok), "sentiment_acc_0shot": icl[0], "sentiment_acc_4shot": icl[4]}
 
 
 @evaluation
 def eval_instruct(model, tok) -> dict[str, float]:
-    dialogs = tw_data.rows("dialogsum", "test")[:N_EVAL]
+    dialogs = tinyworld.rows("dialogsum", "test")[:N_EVAL]
     preds = inference.complete(model, tok, [instruction_prompt("Summarize the dialogue:", d["dialogue"])
                                             for d in dialogs], max_new_tokens=48)
-    reviews = tw_data.rows("reviews", "test")[:N_EVAL]
+    reviews = tinyworld.rows("reviews", "test")[:N_EVAL]
     labels = inference.complete(model, tok, [instruction_prompt("Classify this review:", x["text"])
                                              for x in reviews], max_new_tokens=3)
     return {"summary_rougeL": metrics.rouge(preds, [d["summary"] for d in dialogs])["rougeL"],
@@ -248,10 +227,10 @@ def eval_instruct(model, tok) -> dict[str, float]:
 
 @evaluation
 def eval_seq2seq(model, tok) -> dict[str, float]:
-    dialogs = tw_data.rows("dialogsum", "test")[:N_EVAL]
+    dialogs = tinyworld.rows("dialogsum", "test")[:N_EVAL]
     preds = inference.complete(model, tok, [T5_PREFIX["summarize"] + d["dialogue"] for d in dialogs],
                                max_new_tokens=48)
-    pairs = tw_data.rows("translation", "test")[:N_EVAL]
+    pairs = tinyworld.rows("translation", "test")[:N_EVAL]
     toy = inference.complete(model, tok, [T5_PREFIX["translate"] + p["en"] for p in pairs], max_new_tokens=48)
     return {"summary_rougeL": metrics.rouge(preds, [d["summary"] for d in dialogs])["rougeL"],
             "summary_slot_acc": metrics.slot_accuracy(preds, [d["slots"] for d in dialogs]),
@@ -269,7 +248,7 @@ def _with_helpers(fn: Callable) -> list[Callable]:
     """``fn`` and every llmlab function or class it calls, directly or not (their source is hashed).
 
     Followed: names of the function's module, attributes of llmlab modules (``inference.complete``)
-    and imports inside the function (``from llmlab.prompting import few_shot_eval``); llmlab
+    and imports inside the function (``from llmlab.prompts import few_shot_eval``); llmlab
     constants it reads (prompt templates, task tables) enter through their repr.
     """
     seen: dict[str, object] = {}
@@ -573,7 +552,8 @@ def _build_parallel(names: list[str], jobs: int, force: bool) -> None:
 
 
 def _print_table(names: list[str], build_missing: bool = True) -> None:
-    print(f"{'model':14s} {'status':8s} {'params':>8s} {'MB':>5s} {'build s':>7s} {'tok/s':>6s}  held-out: trained | untrained twin")
+    print(f"{'model':14s} {'status':8s} {'params':>8s} {'MB':>5s} {'build s':>7s} {'tok/s':>6s}  "
+          "held-out: trained | untrained twin")
     for name in names:
         path = entry_dir(name)
         problem = entry_problem(path)

@@ -1,0 +1,115 @@
+"""Exercise checks: run a student's function on cases with known answers and explain a failure.
+
+Each lab's checks live in its own package (``llmlab.lab01.checks``, ...) and are built on the few
+helpers below, so every check in the course fails the same way: a ``CheckFailed`` whose message
+says what was expected, what came back, and the likely bug.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, NoReturn
+
+import torch
+
+
+class CheckFailed(AssertionError):
+    """An exercise gave a wrong answer; the message says what and, where we can tell, why."""
+
+
+def fail(exercise: str, message: str) -> NoReturn:
+    raise CheckFailed(f"✗ {exercise}: {message}")
+
+
+def passed(exercise: str, message: str = "all cases agree with the reference") -> None:
+    print(f"✓ {exercise}: {message}")
+
+
+def expect(condition: bool, exercise: str, message: str) -> None:
+    if not condition:
+        fail(exercise, message)
+
+
+def call(exercise: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a student's function, turning the stub's NotImplementedError into a clear message."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError as err:
+        fail(exercise, f"not implemented yet ({err}). Replace the `raise NotImplementedError` "
+                       "in the exercise cell with your code, run that cell, then this one.")
+
+
+def run_case(exercise: str, fn: Callable[..., Any], desc: str, *args: Any, names: tuple[str, ...] = (),
+             crash_hint: Callable[[Exception], str] | str = "", inplace_hint: str = "") -> Any:
+    """Call a student's function on one case: a crash becomes a message naming the case, and so
+    does an input tensor changed in place (the caller still needs it)."""
+    before = [a.clone() if isinstance(a, torch.Tensor) else None for a in args]
+    try:
+        out = call(exercise, fn, *args)
+    except CheckFailed:
+        raise
+    except Exception as err:  # noqa: BLE001 - any crash of the student's code becomes a message
+        hint = crash_hint(err) if callable(crash_hint) else crash_hint
+        fail(exercise, f"your function raised {type(err).__name__}: {err}\n  on the case: {desc}."
+                       + (f" {hint}" if hint else ""))
+    for i, (a, b) in enumerate(zip(args, before)):
+        if b is not None and not torch.equal(a, b):
+            name = f"`{names[i]}`" if i < len(names) else "an input tensor"
+            fail(exercise, f"you modified {name} in place (case: {desc}). {inplace_hint}".rstrip())
+    return out
+
+
+def tensor_like(exercise: str, got: Any, expected: torch.Tensor, what: str = "result") -> torch.Tensor:
+    """Check type, shape and dtype family before comparing values."""
+    if not isinstance(got, torch.Tensor):
+        fail(exercise, f"{what} should be a torch.Tensor, got {type(got).__name__}.")
+    if tuple(got.shape) != tuple(expected.shape):
+        fail(exercise, f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}. "
+                       "Keep the batch and vocabulary dimensions; work along the last one.")
+    if got.is_floating_point() != expected.is_floating_point():
+        fail(exercise, f"{what} has dtype {got.dtype}, expected a {expected.dtype}-like tensor.")
+    return got
+
+
+def close(exercise: str, got: torch.Tensor, expected: torch.Tensor, what: str = "result",
+          atol: float = 1e-5, rtol: float = 1e-4, hint: str = "") -> None:
+    """Values equal within tolerance, treating matching infinities (masked logits) as equal."""
+    tensor_like(exercise, got, expected, what)
+    got_f, exp_f = got.double(), expected.double()
+    same_inf = torch.isinf(got_f) & torch.isinf(exp_f) & (torch.sign(got_f) == torch.sign(exp_f))
+    finite = torch.isfinite(got_f) & torch.isfinite(exp_f)
+    bad = ~(same_inf | (finite & torch.isclose(got_f, exp_f, atol=atol, rtol=rtol)))
+    if bad.any():
+        idx = tuple(int(i) for i in bad.nonzero()[0])
+        fail(exercise, f"{what} differs from the reference in {int(bad.sum())} of {bad.numel()} "
+                       f"entries; first at index {idx}: got {got_f[idx].item():.6g}, expected "
+                       f"{exp_f[idx].item():.6g}." + (f" {hint}" if hint else ""))
+
+
+def allclose(a: torch.Tensor, b: torch.Tensor, atol: float = 1e-5, rtol: float = 1e-4,
+             equal_nan: bool = False) -> bool:
+    """Same shape and values within tolerance; matching infinities (masked logits) count as equal."""
+    if a.shape != b.shape:
+        return False
+    a, b = a.double(), b.double()
+    same_inf = torch.isinf(a) & torch.isinf(b) & (torch.sign(a) == torch.sign(b))
+    near = torch.isclose(a, b, atol=atol, rtol=rtol, equal_nan=equal_nan)
+    return bool((same_inf | near).all())
+
+
+def single_threaded(check: Callable) -> Callable:
+    """Run a check with one intra-op thread: tiny tensors are fastest so, and far faster on a busy
+    2-core machine; the caller's thread count is restored afterwards."""
+    @functools.wraps(check)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return check(*args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
+    return wrapper
+
+
+def generator(seed: int) -> torch.Generator:
+    """A CPU generator seeded with ``seed``: every check draws its cases from one of these."""
+    return torch.Generator().manual_seed(seed)

@@ -1,0 +1,238 @@
+"""Lab 01's decoding experiments: sweeps over decoding settings, the repetition penalty's
+effect, and the next-token explorer (prompt building and few-shot evaluation are in
+``llmlab.prompts``, shared with the zoo).
+
+    from llmlab.lab01 import prompting
+    prompting.decoding_sweep(model, tok, prompts, refs, [{"temperature": 0.7}, {"top_p": 0.9}])
+    prompting.repetition_effect(model, tok, prompts, penalties=[1.0, 1.3])
+    prompting.next_token_explorer(model, tok, "Pamen bought a")   # static figure + sliders
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import torch
+from torch import Tensor
+from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
+
+from llmlab import inference, metrics
+from llmlab.lab01 import sampling
+from llmlab.prompts import window_of
+
+# ----------------------------------------------------------------------------------------------
+# decoding experiments
+
+
+def generate_texts(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str], *,
+                   processors: LogitsProcessorList | None = None, do_sample: bool = False,
+                   max_new_tokens: int = 48, seed: int = 0, stop_at_newline: bool = True,
+                   batch_size: int = 64) -> list[str]:
+    """Continuations of ``prompts`` with extra logits processors (e.g. ``sampling.processors(...)``).
+
+    Sampling draws from torch's global RNG, seeded with ``seed`` first, so a call is reproducible.
+    """
+    torch.manual_seed(seed)
+    kwargs: dict[str, Any] = {"do_sample": do_sample}
+    if processors:
+        kwargs["logits_processor"] = processors
+    return inference.complete(model, tok, list(prompts), max_new_tokens=max_new_tokens,
+                              stop_at_newline=stop_at_newline, batch_size=batch_size, **kwargs)
+
+
+def setting_name(setting: Mapping[str, Any]) -> str:
+    """'greedy', 'T=0.7', 'top-p=0.9', 'top-k=5', combined with ', '."""
+    if not setting or setting.get("greedy"):
+        return "greedy"
+    short = {"temperature": "T", "top_k": "top-k", "top_p": "top-p", "repetition_penalty": "rep"}
+    return ", ".join(f"{short.get(k, k)}={v:g}" for k, v in setting.items() if k in short)
+
+
+def decoding_sweep(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str],
+                   references: Sequence[str], settings: Sequence[Mapping[str, Any]], *, samples: int = 4,
+                   max_new_tokens: int = 48, n: int = 2, seed: int = 0,
+                   impl: Mapping[str, Callable[..., Tensor]] | None = None) -> list[dict[str, Any]]:
+    """Quality against diversity for each decoding setting.
+
+    Each prompt is continued ``samples`` times. ``quality``: mean ROUGE-L of every continuation
+    against its reference. ``diversity``: distinct-n among the continuations of one prompt (1.0:
+    no n-gram shared; greedy repeats itself exactly, so it scores 1/samples), averaged over
+    prompts. A setting is a dict of ``sampling.processors`` arguments, or ``{"greedy": True}``.
+    ``impl`` swaps in other implementations (a student's) by name.
+    """
+    rows = []
+    repeated = [p for p in prompts for _ in range(samples)]           # (P * samples,) prompt-major
+    refs = [r for r in references for _ in range(samples)]
+    for setting in settings:
+        greedy = not setting or bool(setting.get("greedy"))
+        procs = None if greedy else sampling.processors(**{k: v for k, v in setting.items() if k != "greedy"},
+                                                        impl=impl)
+        texts = generate_texts(model, tok, repeated, processors=procs, do_sample=not greedy,
+                               max_new_tokens=max_new_tokens, seed=seed)
+        groups = [texts[i:i + samples] for i in range(0, len(texts), samples)]   # (P, samples)
+        rows.append({"setting": setting_name(setting), **{k: v for k, v in setting.items()},
+                     "quality": metrics.rouge(texts, refs)["rougeL"],
+                     "diversity": sum(sampling.distinct_n(g, n) for g in groups) / len(groups),
+                     "example": groups[0][0]})
+    return rows
+
+
+def repetition_effect(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str],
+                      penalties: Sequence[float], *, max_new_tokens: int = 60, n: int = 3,
+                      fn: Callable[..., Tensor] = sampling.repetition_penalty) -> list[dict[str, Any]]:
+    """Greedy open-ended continuations under each repetition penalty (1.0 = none).
+
+    ``repeated``: the mean fraction of each continuation's word n-grams that already occurred in
+    it (``sampling.repeated_ngram_rate``); ``distinct``: distinct-n over all continuations.
+    ``fn`` is the penalty implementation plugged in with ``sampling.as_processor``.
+    """
+    rows = []
+    for penalty in penalties:
+        procs = LogitsProcessorList([sampling.as_processor(fn, penalty=penalty)]) if penalty != 1.0 else None
+        texts = generate_texts(model, tok, prompts, processors=procs, max_new_tokens=max_new_tokens,
+                               stop_at_newline=False)
+        rows.append({"penalty": penalty,
+                     "repeated": sum(sampling.repeated_ngram_rate(t, n) for t in texts) / len(texts),
+                     "distinct": sampling.distinct_n(texts, n), "example": texts[0]})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# the next-token explorer
+
+
+@torch.no_grad()
+def next_token_logits(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompt: str) -> Tensor:
+    """The model's scores (V,) for the token after ``prompt``."""
+    model.eval()
+    device = next(model.parameters()).device
+    ids = tok(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"][:, -window_of(model, tok):]
+    return model(input_ids=ids.to(device)).logits[0, -1].float().cpu()  # (V,)
+
+
+def plot_next_token(logits: Tensor, tok: PreTrainedTokenizerBase | None = None, *, temperature: float = 1.0,
+                    top_k: int | None = None, top_p: float | None = None, n: int = 12, ax: Any = None,
+                    title: str | None = None) -> Any:
+    """Bars of the ``n`` most likely next tokens after temperature; kept tokens coloured, dropped grey.
+
+    The bar height is the probability after temperature (what top-k/top-p look at); the label
+    above a kept bar is its probability after the cut-off, renormalised (what is sampled).
+    """
+    import matplotlib.pyplot as plt
+
+    logits = logits.reshape(-1).float()                                        # (V,)
+    scaled = sampling.temperature(logits[None], temperature)[0]                # (V,)
+    probs = scaled.softmax(-1)                                                 # (V,)
+    kept = sampling.kept_mask(logits, temperature=temperature, top_k=top_k, top_p=top_p)  # (V,)
+    final = torch.where(kept, probs, torch.zeros_like(probs))
+    final = final / final.sum()
+    rows = sampling.next_token_table(probs, tok, n=n, kept=kept)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3))
+    names = [repr(r["token"])[1:-1] or "∅" for r in rows]
+    colors = ["tab:green" if r["kept"] else "lightgrey" for r in rows]
+    ax.bar(range(len(rows)), [r["prob"] for r in rows], color=colors, edgecolor="black", linewidth=0.5)
+    for i, r in enumerate(rows):
+        if r["kept"]:
+            ax.text(i, r["prob"], f"{final[r['id']]:.2f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(rows)), names, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("probability")
+    ax.set_ylim(0, max(r["prob"] for r in rows) * 1.2 + 1e-6)
+    settings = [f"T={temperature:g}"] + ([f"top-k={top_k}"] if top_k else []) + \
+               ([f"top-p={top_p:g}"] if top_p is not None and top_p < 1 else [])
+    ax.set_title(title or f"{', '.join(settings)}: {int(kept.sum())} token(s) can be sampled", fontsize=9)
+    return ax
+
+
+STATIC_PANELS = ({"temperature": 1.0}, {"temperature": 0.5}, {"temperature": 1.0, "top_k": 3},
+                 {"temperature": 1.0, "top_p": 0.75})
+
+
+def next_token_explorer(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompt: str, *, n: int = 12,
+                        panels: Sequence[Mapping[str, Any]] = STATIC_PANELS, interactive: bool = True) -> Any:
+    """The next-token distribution of ``prompt`` as bars, under several temperature/top-k/top-p settings.
+
+    Draws a static figure (one panel per setting, so it shows when the notebook runs headless),
+    then, if ``interactive`` and ipywidgets is installed, returns sliders that redraw one panel.
+    Returns the widget (or the figure when there is none).
+    """
+    import matplotlib.pyplot as plt
+
+    logits = next_token_logits(model, tok, prompt)                             # (V,)
+    cols = min(2, len(panels))
+    nrows = (len(panels) + cols - 1) // cols
+    fig, axes = plt.subplots(nrows, cols, figsize=(5.5 * cols, 2.8 * nrows), squeeze=False)
+    for ax, setting in zip(axes.flat, panels):
+        plot_next_token(logits, tok, n=n, ax=ax, **setting)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    fig.suptitle(f"next token after {prompt[-60:]!r}", fontsize=10)
+    fig.tight_layout()
+    if not interactive:
+        return fig
+    try:
+        import ipywidgets as w
+    except ImportError:
+        return fig
+    plt.show()
+
+    def redraw(temperature: float, top_k: int, top_p: float) -> None:
+        _, ax = plt.subplots(figsize=(7, 3))
+        plot_next_token(logits, tok, temperature=temperature, top_k=top_k or None, top_p=top_p, n=n, ax=ax)
+        plt.show()
+
+    return w.interactive(
+        redraw,
+        temperature=w.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="temperature"),
+        top_k=w.IntSlider(value=0, min=0, max=n, description="top-k (0=off)"),
+        top_p=w.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top-p"))
+
+
+# ----------------------------------------------------------------------------------------------
+# plots of the lab's measurements
+
+
+def plot_icl_curves(results: Mapping[str, Sequence[Mapping[str, Any]]], metric: str, *, ax: Any = None,
+                    title: str = "", baselines: Mapping[str, float] | None = None) -> Any:
+    """``metric`` against the number of shots, one line per model; hollow markers where some prompts
+    were truncated by the context window. ``baselines`` draws dashed horizontal reference lines."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.5))
+    for i, (name, rows) in enumerate(results.items()):
+        color = f"C{i}"
+        ks, ys = [r["k"] for r in rows], [r[metric] for r in rows]
+        ax.plot(ks, ys, "-", color=color, label=name)
+        for r in rows:
+            ax.plot(r["k"], r[metric], "o", color=color, markerfacecolor="white" if r.get("truncated") else color)
+    for j, (name, y) in enumerate((baselines or {}).items()):
+        ax.axhline(y, ls="--", lw=1, color=f"C{len(results) + j}", label=name)
+    ax.set_xticks(sorted({r["k"] for rows in results.values() for r in rows}))
+    ax.set_xlabel("shots in the prompt (k)")
+    ax.set_ylabel(metric)
+    ax.set_title(title + ("\n(hollow: some prompts truncated by the window)" if any(
+        r.get("truncated") for rows in results.values() for r in rows) else ""), fontsize=9)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_sweep(rows: Sequence[Mapping[str, Any]], *, ax: Any = None, x: str = "diversity", y: str = "quality",
+               group: Callable[[Mapping[str, Any]], str] | None = None) -> Any:
+    """Each decoding setting as a point (diversity, quality), points of one family joined by a line."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    group = group or (lambda r: "top-p" if "top_p" in r else "temperature" if "temperature" in r else "greedy")
+    families: dict[str, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        families.setdefault(group(r), []).append(r)
+    for i, (name, members) in enumerate(families.items()):
+        ax.plot([m[x] for m in members], [m[y] for m in members], "o-" if len(members) > 1 else "s",
+                color=f"C{i}", label=name)
+        for m in members:
+            ax.annotate(m["setting"], (m[x], m[y]), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.set_xlabel(f"{x} (distinct-2 among samples of one prompt)" if x == "diversity" else x)
+    ax.set_ylabel(f"{y} (ROUGE-L vs reference)" if y == "quality" else y)
+    ax.legend(fontsize=8)
+    return ax

@@ -1,0 +1,232 @@
+"""Checks for Lab 03's exercises: exact dedup, MinHash, training compute, the compute-optimal split.
+
+Each check runs the student's function on cases with known answers (from ``llmlab.lab03.crawl`` and
+``llmlab.lab03.scaling``, and from the GPT-3 and Chinchilla papers' own numbers) and, when it is wrong,
+says which case failed and what the usual bug is.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from llmlab.lab03 import crawl, scaling
+from llmlab.checks import call, fail, passed
+
+
+def _rel(got: float, want: float) -> float:
+    return abs(got - want) / abs(want)
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise: exact deduplication
+
+DEDUP_CASES: list[tuple[str, list[str]]] = [
+    ("copies with changed case and spacing",
+     ["The baker sells bread.", "the  baker sells BREAD.", "A cat sat.", "The baker sells bread.\n",
+      "A dog ran.", "A cat sat."]),
+    ("near but not exact copies must stay",
+     ["Anna paid 5 coins.", "Anna paid 6 coins.", "anna paid 5 coins.", "Anna paid 5 coins!"]),
+    ("no duplicates at all", ["one", "two", "three"]),
+    ("every document the same", ["x y", "X Y", " x y ", "x\ty"]),
+    ("empty crawl", []),
+]
+
+
+def check_exact_dedup(fn: Callable[[Sequence[str]], Sequence[int]], name: str = "exact dedup") -> None:
+    """``fn(texts) -> indices to keep``: the first document of each group whose texts are equal after
+    lower-casing and collapsing whitespace (``crawl.normalize``), in increasing order."""
+    ex, n = name, 0
+    for desc, texts in DEDUP_CASES:
+        want = crawl.exact_dedup(texts)
+        got = call(ex, fn, list(texts))
+        if got is None:
+            fail(ex, "your function returned None: return the list of indices to keep.")
+        got = list(got)
+        if any(isinstance(g, str) for g in got):
+            fail(ex, f"you returned texts ({got[:2]!r}...); return the *indices* of the documents to keep, "
+                     f"e.g. {want} (case: {desc}).")
+        try:
+            got = [int(g) for g in got]
+        except (TypeError, ValueError):
+            fail(ex, f"expected a list of integer indices, got {got!r} (case: {desc}).")
+        if got == want:
+            n += 1
+            continue
+        raw_unique = list({t: i for i, t in reversed(list(enumerate(texts)))}.values())
+        last = sorted({crawl.normalize(t): i for i, t in enumerate(texts)}.values())
+        counts = {}
+        for t in texts:
+            counts[crawl.normalize(t)] = counts.get(crawl.normalize(t), 0) + 1
+        singles = [i for i, t in enumerate(texts) if counts[crawl.normalize(t)] == 1]
+        if sorted(got) == want:
+            fail(ex, f"right documents, wrong order: return the indices in increasing order, {want} "
+                     f"(case: {desc}).")
+        if sorted(got) == sorted(raw_unique):
+            fail(ex, f"you kept {got}, expected {want} (case: {desc}): documents that differ only in case "
+                     "or spacing are duplicates too. Hash `crawl.normalize(text)` (lower-case, whitespace "
+                     "collapsed), not the raw text.")
+        if sorted(got) == last and last != want:
+            fail(ex, f"you kept {got}, expected {want} (case: {desc}): you kept the *last* copy of each "
+                     "group; keep the first one you meet (a crawler keeps what it saw first).")
+        if sorted(got) == singles and singles != want:
+            fail(ex, f"you kept {got}, expected {want} (case: {desc}): you dropped every copy of a duplicated "
+                     "document, the first one included. Keep one copy of each.")
+        fail(ex, f"kept indices {got}, expected {want} (case: {desc}; texts {texts!r}).")
+    passed(ex, f"{n} cases agree with crawl.exact_dedup (normalised text, first copy kept)")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise: MinHash
+
+def _minhash_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(3)
+    cases = []
+    for desc, S, P in (("8 shingles, 16 hash functions", 8, 16), ("one shingle, 4 hash functions", 1, 4),
+                       ("300 shingles, 128 hash functions", 300, 128)):
+        ids = rng.integers(0, crawl.PRIME, size=S, dtype=np.int64)
+        a, b = crawl.hash_params(P, seed=S)
+        cases.append((desc, ids, a, b))
+    return cases
+
+
+def check_minhash(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray], name: str = "MinHash") -> None:
+    """``fn(ids (S,), a (P,), b (P,)) -> signature (P,)``: for each hash function
+    h_j(x) = (a_j·x + b_j) mod PRIME, the smallest h_j over the document's shingle ids."""
+    ex, n = name, 0
+    for desc, ids, a, b in _minhash_cases():
+        want = crawl.minhash(ids, a, b)
+        got = call(ex, fn, ids.copy(), a.copy(), b.copy())
+        if got is None:
+            fail(ex, "your function returned None: return the signature array.")
+        got = np.asarray(got)
+        if got.shape != want.shape:
+            hint = (" You took the minimum over the hash functions (axis 0) for each shingle; take it over "
+                    "the shingles (axis=1 of the (P, S) table), one value per hash function."
+                    if got.shape == ids.shape else "")
+            fail(ex, f"signature has shape {got.shape}, expected {want.shape}: one value per hash function "
+                     f"(case: {desc}).{hint}")
+        if np.array_equal(got.astype(np.int64), want):
+            n += 1
+            continue
+        table = (a[:, None] * ids[None, :] + b[:, None]) % crawl.PRIME         # (P, S)
+        if np.array_equal(got, table.max(axis=1)):
+            fail(ex, f"you took the maximum hash; MinHash keeps the *minimum* (case: {desc}). (A max-hash "
+                     "works in principle too, but the lab's signatures must match.)")
+        if np.array_equal(got, (a[:, None] * ids[None, :] + b[:, None]).min(axis=1)):
+            fail(ex, f"you forgot `% PRIME` (case: {desc}): without the modulus a·x + b is monotone in x, so "
+                     "every hash function picks the same shingle and the signature says nothing about "
+                     "the rest of the set.")
+        if np.all(got == got.flat[0]) and len(got) > 1:
+            fail(ex, f"all {len(got)} signature entries are equal (case: {desc}): use a different hash "
+                     "function (a[j], b[j]) for each entry.")
+        j = int(np.nonzero(got != want)[0][0])
+        fail(ex, f"entry {j} is {got[j]}, expected {want[j]} = min over shingles x of (a[{j}]·x + b[{j}]) % "
+                 f"PRIME (case: {desc}).")
+    # the property that makes it useful: agreement rate ≈ Jaccard
+    A, B = set(range(0, 300)), set(range(150, 450))      # Jaccard = 150 / 450 = 1/3
+    a, b = crawl.hash_params(512, seed=1)
+    to_ids = lambda s: np.array([(x * 2654435761 + 12345) % crawl.PRIME for x in sorted(s)], dtype=np.int64)
+    agree = float(np.mean(np.asarray(fn(to_ids(A), a, b)) == np.asarray(fn(to_ids(B), a, b))))
+    passed(ex, f"{n} cases agree with the reference; two sets of Jaccard 0.333 agree on {agree:.3f} of 512 "
+               "signature entries, as MinHash promises")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise: training compute
+
+FLOPS_HINTS = [
+    (1 / 3, "that is the forward pass only (2·N·D). Training also runs the backward pass, which costs about "
+            "twice the forward: 6·N·D in all."),
+    (2 / 3, "that is 4·N·D, the backward pass alone: add the forward pass's 2·N·D."),
+    (1 / 6, "you forgot the factor 6 (2 FLOPs per multiply-add forward, 4 backward)."),
+    (1 / 2, "that is 3·N·D: a multiply-add is 2 FLOPs, so forward is 2·N·D and training 6·N·D."),
+    (4 / 3, "that is 8·N·D, which counts recomputing the forward pass (activation checkpointing); the "
+            "standard estimate is 6·N·D."),
+]
+PF_HINTS = [
+    (24.0, "that is petaFLOP/s-*hours* (you divided by 1e15·3600): a day has 86,400 seconds."),
+    (86400.0, "that is petaFLOP/s-*seconds*: divide by 1e15 FLOP/s × 86,400 s per day."),
+    (1000.0, "that is teraFLOP/s-days (1e12): a petaFLOP is 1e15."),
+    (1e-3, "that is exaFLOP/s-days (1e18): a petaFLOP is 1e15."),
+    (1e6, "a factor of 1e6 too large: did you use 1e9 (giga) for peta? A petaFLOP is 1e15."),
+]
+
+
+def _match(ratio: float, hints: list[tuple[float, str]]) -> str | None:
+    for r, hint in hints:
+        if abs(ratio / r - 1) < 1e-3:
+            return hint
+    return None
+
+
+def check_compute(flops_fn: Callable[[float, float], float], pf_days_fn: Callable[[float], float],
+                  name: str = "training compute") -> None:
+    """``flops_fn(N, D)`` = 6·N·D and ``pf_days_fn(C)`` = C / (1e15 · 86,400), checked on GPT-3."""
+    ex = name
+    for N, D in ((175e9, 300e9), (125e6, 300e9), (70e9, 1.4e12), (3.0, 5.0)):
+        got = call(ex, flops_fn, N, D)
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            fail(ex, f"flops({N:g}, {D:g}) returned {got!r}; return a number.")
+        want = scaling.train_flops(N, D)
+        if _rel(got, want) > 1e-6:
+            hint = _match(got / want, FLOPS_HINTS)
+            fail(ex, f"flops(N={N:.3g}, D={D:.3g}) = {got:.4g}, expected {want:.4g}: "
+                     + (hint or "training compute is C ≈ 6·N·D, linear in both N and D."))
+    for C in (3.15e23, 8.64e19, 1.0):
+        got = call(ex, pf_days_fn, C)
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            fail(ex, f"pf_days({C:g}) returned {got!r}; return a number.")
+        want = scaling.pf_days(C)
+        if _rel(got, want) > 1e-6:
+            hint = _match(got / want, PF_HINTS)
+            fail(ex, f"pf_days({C:.3g}) = {got:.4g}, expected {want:.4g}: "
+                     + (hint or "one PF-day is 1e15 FLOP/s sustained for 86,400 s = 8.64e19 FLOPs."))
+    rows = scaling.gpt3_compute_table(flops_fn=flops_fn, pf_days_fn=pf_days_fn)
+    worst = max(abs(r["ratio"] - 1) for r in rows)
+    if worst > 0.03:  # cannot happen once the cases above pass; kept as the lesson's statement
+        fail(ex, f"your numbers differ from GPT-3's Table D.1 by up to {worst:.0%}.")
+    big = rows[-1]
+    passed(ex, f"6·N·D and PF-days agree; GPT-3 175B: {big['flops']:.3g} FLOPs = {big['pf_days']:,.0f} PF-days "
+               f"(paper: {big['paper_pf_days']:,.0f}); all 8 GPT-3 sizes within {worst:.1%} of Table D.1")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise: the compute-optimal split (Chinchilla's rule of thumb)
+
+def check_compute_optimal(fn: Callable[..., tuple[float, float]], name: str = "compute-optimal split") -> None:
+    """``fn(C, tokens_per_param=20) -> (N, D)`` with 6·N·D = C and D = tokens_per_param · N."""
+    ex = name
+    cases = [(scaling.train_flops(70e9, 1.4e12), 20.0, "Chinchilla's budget, 20 tokens/param"),
+             (1e21, 20.0, "C = 1e21, 20 tokens/param"),
+             (1e15, 5.0, "C = 1e15, 5 tokens/param")]
+    for C, r, desc in cases:
+        got = call(ex, fn, C, tokens_per_param=r)
+        try:
+            N, D = (float(v) for v in got)
+        except (TypeError, ValueError):
+            fail(ex, f"expected a pair (N, D), got {got!r} (case: {desc}).")
+        wN, wD = scaling.chinchilla_optimal(C, r)
+        if _rel(N, wN) < 1e-6 and _rel(D, wD) < 1e-6:
+            continue
+        if _rel(N, wD) < 1e-6 and _rel(D, wN) < 1e-6:
+            fail(ex, f"you returned (D, N); return (N, D): parameters first (case: {desc}).")
+        spent = 6 * N * D
+        if _rel(D / N, r) > 1e-6:
+            hint = " Did you ignore `tokens_per_param` and use 20?" if _rel(D / N, 20) < 1e-6 else ""
+            fail(ex, f"D / N = {D / N:.4g}, expected tokens_per_param = {r:g} (case: {desc}).{hint}")
+        if _rel(spent, 6 * C) < 1e-6:
+            fail(ex, f"6·N·D = 6·C: you solved N·D = C and forgot that C = 6·N·D. With D = r·N, "
+                     f"N = √(C / 6r) (case: {desc}).")
+        fail(ex, f"(N, D) = ({N:.4g}, {D:.4g}) spends 6·N·D = {spent:.4g} FLOPs, expected C = {C:.4g} "
+                 f"(case: {desc}): with D = r·N, C = 6·r·N², so N = √(C / 6r).")
+    N, D = call(ex, fn, cases[0][0], tokens_per_param=20.0)
+    passed(ex, f"Chinchilla's budget {cases[0][0]:.3g} FLOPs -> N = {float(N) / 1e9:.0f}B parameters, "
+               f"D = {float(D) / 1e12:.2f}T tokens (the paper: 70B, 1.4T)")
+
+
+__all__ = ["check_exact_dedup", "check_minhash", "check_compute", "check_compute_optimal"]

@@ -1,0 +1,595 @@
+# %% [markdown]
+# # Lab 03 — Pretraining and scaling laws
+#
+# **Topics:** pretraining a language model from scratch · where pretraining data comes from, and cleaning a web
+# crawl (quality filters, exact and near-duplicate removal) · training compute, C ≈ 6·N·D, and petaFLOP/s-days ·
+# scaling laws, L(N, D) = E + A/N^α + B/D^β · compute-optimal models (Chinchilla's ≈ 20 tokens per parameter) ·
+# domain-adaptive pretraining (BloombergGPT).
+#
+# **After this lab you can**
+# - clean a noisy crawl with heuristic filters, hash-based exact dedup and MinHash/LSH near-dedup, and say how much
+#   survives and why;
+# - pretrain a small GPT with a plain training loop and read its loss curve, throughput and checkpoint;
+# - compute the training cost of a model in FLOPs and PF-days, and check GPT-3's 3,640 PF-days yourself;
+# - run a scaling sweep, fit a scaling law to it, and derive the compute-optimal model size for a budget — and say
+#   how far a sweep this small can be trusted;
+# - measure what pretraining on domain text buys on that domain.
+#
+# **Time.** Running top to bottom: about 3–4 minutes on 2 CPU cores (`PROFILE = "cpu"`), a minute or two on a GPU
+# (`"gpu"`: 4× the training steps, bf16, MFU reported). Working through it: 60–90 minutes.
+#
+# Everything here trains *from scratch*: no zoo model is used, only the zoo's tokenizer (a 2,048-token BPE trained
+# on TinyWorld text). Four exercises (§1 and §3) ask you to write code; a check cell follows each one.
+
+# %% tags=["parameters"]
+PROFILE = "cpu"  # "cpu" (2 cores, minutes), "gpu" (CUDA: 4x the steps, bf16, MFU)
+
+# %%
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+import llmlab
+from llmlab import report, tinyworld, zoo
+from llmlab.gpt import GPT
+from llmlab.lab03 import checks, crawl, scaling
+from llmlab.tinyworld import GLOSSARY
+
+profile = llmlab.setup(PROFILE)
+DEVICE = profile.device
+AMP = torch.bfloat16 if DEVICE == "cuda" else None   # bf16 autocast on a GPU, fp32 on the CPU
+SEQ_LEN, BATCH = 64, 16                              # 1,024 tokens per optimizer step
+STEPS = profile.steps(480)                           # the main run, and the sweep's largest budget
+pd.set_option("display.precision", 3)
+
+# %% [markdown]
+# ## 1. Pretraining data: cleaning a web crawl
+#
+# LLMs are pretrained on text scraped from the web (Common Crawl) plus books, code and encyclopedias. A raw crawl is
+# mostly unusable: the same page crawled many times, pages that differ only by a date or a footer, navigation
+# menus and cookie banners, spam, broken encodings, fragments, other languages. GPT-3 kept about 570 GB of 45 TB of
+# compressed crawl text after filtering; the teams behind Gopher, RefinedWeb and FineWeb report removing well over
+# half. Duplicates matter twice: they waste compute, and models memorise repeated text (Lee et al. 2022).
+#
+# `crawl.make_crawl` builds a small crawl of that kind from TinyWorld: the 6,000 clean `pretrain` documents, with
+# copies and junk planted among them. Each document carries its planted `kind` so that we can score the cleaning
+# afterwards — the pipeline never looks at it.
+
+# %%
+docs = crawl.make_crawl(seed=0)
+print(f"{len(docs):,} crawled documents")
+examples = {}
+for d in docs:
+    examples.setdefault(d.kind, d)
+pd.DataFrame([{"planted kind": k, "text": d.text[:110].replace("\n", " / ")} for k, d in examples.items()])
+
+# %% [markdown]
+# **Quality filters** are cheap per-document heuristics, in the spirit of Gopher's (Rae et al. 2021): too few
+# words; navigation, cookie and spam phrases; too many characters that are not letters, digits or punctuation
+# (broken encodings); a word sequence repeating itself (spam); too few English function words (*the, of, and, …*:
+# other languages, or word salad). Production pipelines add a language-ID model and a model-based quality score.
+
+# %%
+for d in [examples[k] for k in ("clean", "too_short", "garbled", "spam", "boilerplate", "foreign")]:
+    print(f"{crawl.quality_reason(d.text) or 'passes':>12s} <- {d.text[:70]!r}")
+
+# %% [markdown]
+# ### Exercise 1: exact deduplication
+# Return the indices of the documents to keep: the **first** of each group of documents whose texts are equal after
+# normalising (`crawl.normalize`: lower-case, whitespace collapsed), in increasing order. Compare hashes, not texts
+# (`hashlib.sha1(...).hexdigest()`): a set of 20-byte digests fits in memory even for billions of documents.
+
+# %%
+import hashlib
+
+
+def exact_dedup(texts: list[str]) -> list[int]:
+    # Exercise 1: exact deduplication
+    ### BEGIN SOLUTION
+    seen, keep = set(), []
+    for i, text in enumerate(texts):
+        digest = hashlib.sha1(crawl.normalize(text).encode("utf-8")).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            keep.append(i)
+    return keep
+    ### END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+checks.check_exact_dedup(exact_dedup, name="Exercise 1: exact dedup")
+
+
+# %% [markdown]
+# ### Near duplicates: shingles, Jaccard, MinHash
+# Exact hashing misses a page whose date changed. Near-duplicate detection compares documents as **sets of
+# shingles** (here every 5-character window of the normalised text) by their **Jaccard similarity**
+# |A ∩ B| / |A ∪ B|. Comparing all pairs costs n²/2 comparisons: 31 million for this crawl, 10²⁰ for a web crawl.
+# **MinHash** (Broder 1997) summarises each set by a short *signature*: for each of P random hash functions, the
+# smallest hash value over the set's shingles. Two sets agree on an entry with probability equal to their Jaccard
+# similarity, so the share of agreeing entries estimates it.
+#
+# ### Exercise 2: a MinHash signature
+# `ids` (S,) holds a document's shingles as integers (`crawl.shingle_ids`); hash function *j* is
+# h_j(x) = (a_j·x + b_j) mod `crawl.PRIME`. Return the signature, shape (P,): for each *j*, the minimum of h_j over
+# the shingles. One line of numpy broadcasting: build the (P, S) table of hashes, then reduce.
+
+# %%
+def minhash(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # Exercise 2: MinHash
+    ### BEGIN SOLUTION
+    table = (a[:, None] * ids[None, :] + b[:, None]) % crawl.PRIME   # (P, S)
+    return table.min(axis=1)                                        # (P,)
+    ### END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+checks.check_minhash(minhash, name="Exercise 2: MinHash")
+
+# %% [markdown]
+# The estimate on a planted near-duplicate and its source, against the exact Jaccard:
+
+# %%
+by_id = {d.id: d for d in docs}
+near = next(d for d in docs if d.kind == "near_duplicate")
+src = by_id[near.source]
+A, B = crawl.shingles(src.text), crawl.shingles(near.text)
+a, b = crawl.hash_params(128)
+estimate = float(np.mean(minhash(crawl.shingle_ids(src.text), a, b) == minhash(crawl.shingle_ids(near.text), a, b)))
+print(f"source:         {src.text[:100]!r}\nnear duplicate: {near.text[:100]!r}")
+print(f"exact Jaccard {crawl.jaccard(A, B):.3f}, MinHash estimate from 128 hashes {estimate:.3f}")
+
+# %% [markdown]
+# **Locality-sensitive hashing** finds the similar pairs without comparing all of them: cut each signature into
+# `bands` bands of `r` rows and put documents into buckets by each band; documents that share a bucket in any band
+# become *candidates*. A pair of similarity *s* becomes a candidate with probability 1 − (1 − sʳ)^bands, an S-curve.
+# We use 128 hashes as 32 bands × 4 rows, then check every candidate's exact Jaccard against the threshold 0.8.
+
+# %%
+s = np.linspace(0, 1, 101)
+plt.figure(figsize=(5, 3))
+for bands, rows in [(32, 4), (16, 8), (8, 16)]:
+    plt.plot(s, crawl.lsh_probability(s, bands, rows), label=f"{bands} bands x {rows} rows")
+plt.axvline(0.8, color="grey", ls=":", label="threshold 0.8")
+plt.xlabel("Jaccard similarity of a pair"); plt.ylabel("P(candidate)"); plt.legend(fontsize=8)
+plt.title("LSH turns similarity into a probability of being compared", fontsize=9); plt.show()
+
+# %% [markdown]
+# Now the whole pipeline, with your two functions plugged in: quality filters, then exact dedup, then MinHash/LSH
+# near-dedup. Every removed document keeps its reason.
+
+# %%
+with report.timer() as t_clean:
+    cleaned = crawl.clean(docs, dedup_fn=exact_dedup, minhash_fn=minhash)
+counts = cleaned.counts
+print(f"cleaned in {t_clean.seconds:.1f} s: {counts['kept']:,} of {len(docs):,} documents survive "
+      f"({cleaned.survival:.0%}); LSH proposed {cleaned.near.candidates:,} pairs, "
+      f"{cleaned.near.verified:,} passed the exact Jaccard check")
+pd.DataFrame({"removed": pd.Series(counts)}).T
+
+# %% [markdown]
+# Because we planted the junk, we can score the pipeline: rows are what we planted, columns what the pipeline did.
+
+# %%
+confusion = pd.DataFrame(crawl.confusion(cleaned)).T.fillna(0).astype(int)
+confusion[[c for c in ["kept", *crawl.STAGES] if c in confusion.columns]]
+
+# %%
+quality = crawl.scores(cleaned)
+natural = [d for d in cleaned.removed["near_duplicate"] if d.kind == "clean"]
+print(f"{len(natural)} of TinyWorld's own documents were removed as near duplicates of another one, e.g.")
+for d in natural[:2]:
+    print(f"  removed: {d.text[:100]!r}\n  kept:    {cleaned.near_of[d.id].text[:100]!r}")
+
+# %% [markdown]
+# The filters caught every planted kind of junk and exact dedup every planted copy; near-dedup missed a few planted
+# copies of very short documents, where one edit changes more than 20% of the shingles. It also removed a hundred
+# or so of TinyWorld's *own* documents: generated from templates, some differ only by a name or a number — exactly
+# what near-dedup is for on the web (product pages, listings). Whether to drop them is what the threshold decides.
+#
+# Why LSH: the exact all-pairs comparison on a sample, against MinHash + LSH on the same sample.
+
+# %%
+sample = [d.text for d in docs[:400]]
+with report.timer() as t_brute:
+    brute = crawl.brute_force_pairs(sample, threshold=0.8)
+with report.timer() as t_lsh:
+    found, n_candidates = crawl.near_pairs(sample, threshold=0.8, minhash_fn=minhash)
+lsh_recall = len(found & brute) / max(1, len(brute))
+print(f"all {len(sample) * (len(sample) - 1) // 2:,} pairs: {len(brute)} near-duplicate pairs "
+      f"in {t_brute.seconds:.2f} s; "
+      f"LSH: {n_candidates:,} candidates, found {len(found & brute)} of them ({lsh_recall:.0%}) "
+      f"in {t_lsh.seconds:.2f} s")
+print(f"all pairs of the whole crawl would take ~{t_brute.seconds * (len(docs) / len(sample)) ** 2 / 60:.0f} min; "
+      f"of a billion-page crawl, ~{t_brute.seconds * (1e9 / len(sample)) ** 2 / 3.15e7:.0e} years")
+
+# %% [markdown]
+# ## 2. Pretraining a tiny GPT from scratch
+#
+# Pretraining is next-token prediction on the cleaned text: join the documents into one token stream (an
+# end-of-text token between documents), cut random windows of `SEQ_LEN` tokens, and minimise the cross-entropy of
+# each next token. `llmlab.train.train` is the whole training loop in about 50 lines — AdamW, linear warm-up then
+# cosine decay (or a constant rate), gradient clipping, a tokens/s meter, a checkpoint and a per-step callback, which
+# `scaling.pretrain` uses to measure held-out loss along the way; read it. The model is `llmlab.gpt.GPT`,
+# GPT-2's architecture in one page, here with 2 layers and 64 channels.
+#
+# Held-out loss is measured on TinyWorld's `pretrain` validation split, which the crawl never contained.
+
+# %%
+tok = zoo.load_tokenizer()
+train_ids = scaling.token_stream(tok, cleaned.texts())
+val_texts = [r["text"] for r in tinyworld.rows("pretrain", "validation")]
+val = scaling.eval_windows(scaling.token_stream(tok, val_texts, seed=None), SEQ_LEN)    # (W, T)
+print(f"training stream: {len(train_ids):,} tokens from {len(cleaned.kept):,} documents; "
+      f"held-out: {val.numel():,} tokens in {len(val)} windows")
+
+MAIN = scaling.ModelSize(n_layer=2, n_embd=64)
+BUDGETS = [STEPS * k // 12 for k in (5, 7, 9, 12)]   # held-out loss is measured after each
+ckpt = Path(tempfile.mkdtemp()) / "tiny-gpt"
+COMMON = dict(seq_len=SEQ_LEN, batch_size=BATCH, vocab_size=len(tok), device=DEVICE, amp_dtype=AMP)
+model, log, main_runs = scaling.pretrain(MAIN, train_ids, val, STEPS, BUDGETS, schedule="cosine",
+                                         checkpoint=str(ckpt), **COMMON)
+N_all, N = model.num_params(non_embedding=False), scaling.non_embedding_params(model)
+print(f"{MAIN.label}: {N_all:,} parameters ({N:,} outside the embeddings), {log.tokens:,} tokens in "
+      f"{log.seconds:.1f} s = {log.tokens_per_second:,.0f} tokens/s")
+if log.mfu is not None:
+    print(f"model FLOPs utilisation (MFU): {log.mfu:.1%} of the GPU's peak")
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.5))
+tokens_per_step = SEQ_LEN * BATCH
+ax.plot(np.array(log.steps) * tokens_per_step, log.loss, label="training loss (one batch)", alpha=0.7)
+ax.plot([r.tokens for r in main_runs], [r.val_loss for r in main_runs], "o-", label="held-out loss")
+ax.axhline(np.log(len(tok)), color="grey", ls=":", label=f"uniform guess, ln {len(tok):,}")
+ax.set_xlabel("tokens seen"); ax.set_ylabel("nats / token"); ax.legend(fontsize=8)
+ax.set_title(f"pretraining {MAIN.label}", fontsize=9); plt.show()
+
+# %% [markdown]
+# The loss starts at ln 2,048 ≈ 7.6 nats (a uniform guess), drops fast while the model learns which tokens are
+# common, and keeps falling as it learns which follow which. The checkpoint is an ordinary state dict: load it into
+# a fresh model and the held-out loss is the same. And the model writes TinyWorld-ish text:
+
+# %%
+saved = torch.load(ckpt / "model.pt", weights_only=False)
+reloaded = GPT(saved["config"]).to(DEVICE)
+reloaded.load_state_dict(saved["state_dict"])
+size_kb = sum(f.stat().st_size for f in ckpt.iterdir()) / 1024
+print(f"checkpoint {ckpt.name}/: {size_kb:,.0f} KB; held-out loss trained {scaling.eval_loss(model, val):.4f}, "
+      f"reloaded {scaling.eval_loss(reloaded, val):.4f}")
+for prompt in ["The baker in", "Dear Anna,\n"]:
+    print(repr(scaling.sample(model, tok, prompt, max_new_tokens=30)))
+
+
+# %% [markdown]
+# ## 3. Compute: FLOPs and petaFLOP/s-days
+#
+# Training a dense transformer with N parameters on D tokens costs about **C ≈ 6·N·D** floating-point operations:
+# each parameter takes part in one multiply-add (2 FLOPs) per token in the forward pass, and about twice that in
+# the backward pass (gradients for the activations and for the weights). Attention over the context adds a little
+# (12·layers·width·T per token; included in `GPT.flops_per_token`). Papers quote big budgets in
+# **petaFLOP/s-days**: 10¹⁵ FLOP/s sustained for a day, 8.64·10¹⁹ FLOPs.
+#
+# ### Exercise 3: training FLOPs and PF-days
+
+# %%
+def flops(n_params: float, n_tokens: float) -> float:
+    # Exercise 3: training compute
+    ### BEGIN SOLUTION
+    return 6.0 * n_params * n_tokens
+    ### END SOLUTION
+
+
+def pf_days(c: float) -> float:
+    # Exercise 3: training compute
+    ### BEGIN SOLUTION
+    return c / (1e15 * 24 * 3600)
+    ### END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+checks.check_compute(flops, pf_days, name="Exercise 3: training compute")
+
+# %% [markdown]
+# With your functions, the GPT-3 family (Brown et al. 2020: sizes from Table 2.1, all trained on 300B tokens;
+# compute as printed in Table D.1):
+
+# %%
+gpt3 = pd.DataFrame(scaling.gpt3_compute_table(flops_fn=flops, pf_days_fn=pf_days)).set_index("model")
+gpt3_175b = gpt3.loc["GPT-3 175B", "pf_days"]
+gpt3.assign(params=gpt3.params / 1e9, tokens=gpt3.tokens / 1e9).rename(
+    columns={"params": "params (B)", "tokens": "tokens (B)"})
+
+# %% [markdown]
+# **"One PF-day is 8 V100s, or about 2 A100s, running flat out for a day."** Divide 10¹⁵ FLOP/s by each chip's
+# data-sheet peak:
+
+# %%
+chips = pd.DataFrame([{"accelerator": k, "peak TFLOP/s": v / 1e12,
+                       "chips for 1 PFLOP/s": scaling.devices_for_one_petaflop(v),
+                       "GPT-3 175B on 1,024 of them at 40% MFU (days)": scaling.days_on(
+                           flops(175e9, 300e9), 1024, v, mfu=0.4)} for k, v in scaling.ACCELERATORS.items()])
+chips.set_index("accelerator")
+
+# %% [markdown]
+# Eight V100s is exact (8 × 125 TFLOP/s of fp16 tensor-core peak). "Two A100s" holds only for the A100's peak with
+# 2:4 structured sparsity (624 TFLOP/s); dense training runs at most at 312 TFLOP/s, i.e. 3.2 A100s per PF-day —
+# and real runs reach 30–50% of peak (the *model FLOPs utilisation*, MFU), so a real PF-day takes 2–3× more
+# chip-days still.
+#
+# **Our own run in the same units** (`GPT.flops_per_token` counts all parameters, embeddings and head included,
+# plus attention):
+
+# %%
+run_flops = log.tokens * model.flops_per_token(SEQ_LEN)
+achieved = log.tokens_per_second * model.flops_per_token(SEQ_LEN)        # FLOP/s on this machine
+run_pf_days = pf_days(run_flops)
+print(f"this run: {run_flops:.2e} FLOPs = {run_pf_days:.2e} PF-days "
+      f"({gpt3_175b / run_pf_days:.1e}x less than GPT-3 175B)")
+print(f"achieved {achieved / 1e9:.2f} GFLOP/s here; at that speed GPT-3 175B would take "
+      f"{flops(175e9, 300e9) / achieved / 3.15e7:.1e} years")
+
+# %% [markdown]
+# ## 4. Scaling laws: a sweep and its fit
+#
+# Kaplan et al. (2020) and Hoffmann et al. (2022, "Chinchilla") trained hundreds of models and found held-out loss
+# to follow smooth power laws in parameters N and tokens D:
+#
+#   L(N, D) = E + A / N^α + B / D^β
+#
+# E is the irreducible entropy of the text; the other two terms are what a finite model and finite data cost.
+# Below, four sizes (three small ones and §2's architecture), each trained **once** for `STEPS` steps and measured
+# after 5/12, 7/12, 9/12 and all of them — sixteen (N, D) points, all past the first plateau of §2's curve, where
+# every model is still learning which tokens are common and size hardly matters. N counts the parameters outside
+# the embeddings (Kaplan's convention: at this size the 2,048-row embedding table would otherwise be most of every
+# model). Smaller models get larger learning rates (`scaling.width_lr`), as GPT-3's smaller models did.
+#
+# Reading several budgets off one run (Kaplan et al.'s *learning curves*) is only fair if the point at D tokens is
+# what a run of D tokens would reach. Under §2's cosine schedule it is not: halfway through, the learning rate has
+# not yet decayed, and a run that *ended* there would have decayed it. So the sweep trains with
+# `schedule="constant"` — the same warm-up, then the peak learning rate throughout — and each snapshot is then,
+# weight for weight, the end of a shorter run (`tests/lab03/test_scaling.py` checks exactly that). Chinchilla's fix was
+# costlier: a separate, fully decayed run for every budget (the sum of the budgets in compute instead of the
+# largest; 2.75× here, more than this lab's time allows).
+
+# %%
+SIZES = [scaling.ModelSize(1, 16), scaling.ModelSize(1, 32), scaling.ModelSize(2, 48), MAIN]
+runs = scaling.sweep(SIZES, BUDGETS, train_ids, val, schedule="constant", **COMMON)   # one constant-LR run per size
+sweep_table = pd.DataFrame(scaling.as_records(runs))
+sweep_table.pivot_table(index=["size", "params"], columns="tokens", values="val_loss")
+
+# %%
+fit = scaling.fit_runs(runs)
+residuals = np.array([fit.predict(r.params, r.tokens) - r.val_loss for r in runs])
+print(f"L(N, D) = {fit.E:.2f} + {fit.A:.3g} / N^{fit.alpha:.2f} + {fit.B:.3g} / D^{fit.beta:.2f}   "
+      f"(RMS residual {np.sqrt(np.mean(residuals ** 2)):.3f} nats)")
+print("Chinchilla (Hoffmann et al., as printed): E = 1.69, alpha = 0.34, beta = 0.28; "
+      "refit by Besiroglu et al. 2024: alpha = 0.35, beta = 0.37")
+C_sweep = max(r.flops for r in runs)
+budgets_C = np.geomspace(min(r.flops for r in runs), C_sweep * 30, 4)
+fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+scaling.plot_sweep(runs, fit, ax=axes[0])
+scaling.plot_isoflop(runs, fit, budgets_C, ax=axes[1])
+scaling.plot_optimal(fit, budgets_C, runs, ax=axes[2])
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# **Reading the plots.** Left: loss falls with data for every size, and at every budget the bigger models are
+# lower; the fitted surface (dashed) follows the points only roughly. An additive power law bends every size's
+# curve the same way in D, but here the smallest model's curve flattens quickly while the largest one's has not
+# begun to (its loss falls as fast per doubling of D at the end as at the start): the larger models are nowhere
+# near converged. Middle: along a fixed compute budget (an *iso-FLOP* curve),
+# too small a model is starved of capacity and too big a one of data: loss has a minimum, the compute-optimal size
+# (★). Right: how the optimum moves as the budget grows — N_opt ∝ C^a with a = β / (α + β); Chinchilla found
+# a ≈ 0.5 (grow parameters and tokens alike), Kaplan ≈ 0.73.
+#
+# The fit also says how many tokens per parameter a compute-optimal run should see:
+
+# %%
+tpp_sweep = float(fit.tokens_per_param(C_sweep))
+n_opt, d_opt = fit.optimal(C_sweep)
+print(f"at the sweep's largest budget, C = {C_sweep:.2e} FLOPs: "
+      f"N_opt = {float(n_opt):,.0f}, D_opt = {float(d_opt):,.0f} "
+      f"-> {tpp_sweep:.0f} tokens per parameter (Chinchilla: ~20); "
+      f"a = beta/(alpha+beta) = {fit.a:.2f} (Chinchilla: ~0.5)")
+C_chin = flops(70e9, 1.4e12)
+print(f"for comparison, at Chinchilla's budget: Besiroglu et al.'s refit -> "
+      f"{float(scaling.EPOCH_REFIT.tokens_per_param(C_chin)):.0f} tokens/param; "
+      f"the fit as printed in the paper -> {float(scaling.CHINCHILLA_FIT.tokens_per_param(C_chin)):.0f}")
+
+
+# %% [markdown]
+# ### Exercise 4: Chinchilla's rule of thumb
+# Chinchilla's practical result: for a budget C, train N parameters on D ≈ 20·N tokens. With C = 6·N·D, return
+# the (N, D) that a budget buys for a given number of tokens per parameter.
+
+# %%
+def compute_optimal(c: float, tokens_per_param: float = 20.0) -> tuple[float, float]:
+    # Exercise 4: the compute-optimal split
+    ### BEGIN SOLUTION
+    n = (c / (6 * tokens_per_param)) ** 0.5
+    return n, tokens_per_param * n
+    ### END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+checks.check_compute_optimal(compute_optimal, name="Exercise 4: compute-optimal split")
+
+# %%
+n20, d20 = compute_optimal(C_sweep)
+print(f"our largest run: N = {N:,} parameters on D = {log.tokens:,} tokens ({log.tokens / N:.1f} tokens/param)")
+print(f"the same compute by Chinchilla's rule: N = {n20:,.0f}, D = {d20:,.0f}; by our own fit: "
+      f"N = {float(n_opt):,.0f}, D = {float(d_opt):,.0f}")
+for name, m in [("GPT-3 175B", scaling.GPT3[-1]), ("Gopher 280B", scaling.GOPHER),
+                ("Chinchilla 70B", scaling.CHINCHILLA)]:
+    print(f"  {name:15s} {m.tokens / m.params:5.1f} tokens per parameter")
+
+# %% [markdown]
+# GPT-3 and Gopher saw 1–2 tokens per parameter: by Chinchilla's analysis they were too big for their data, and
+# Chinchilla, 4× smaller than Gopher on 4.7× the tokens with about the same compute, beat it.
+#
+# **How far to trust our sweep — honestly, not far.** Sixteen points from four sizes spanning 30× in N and only
+# 2.4× in D fix five parameters loosely: leave one of the four budgets out, or change the seed or the learning
+# rate, and the exponents move by tenths and the tokens-per-parameter figure by an order of magnitude. The constant
+# learning rate makes every point an honest run of its length, but not a *good* one: a run tuned for its budget
+# would decay its learning rate at the end, as Chinchilla's did. N excludes embeddings, so C = 6·N·D undercounts
+# these models' real compute, most of which goes to the 2,048-way output layer. And every point is far from
+# convergence, on templated text. The signs of the exponents and the shape of the trade-off are robust here; the
+# number "20" is not something a CPU sweep can confirm or refute.
+#
+# How much the schedule matters: §2's model and the sweep's largest model have the same architecture, seed, data
+# order, peak learning rate and warm-up. They differ only in the schedule — §2's decays along a cosine to 10% of
+# the peak at step `STEPS`, the sweep's stays at the peak:
+
+# %%
+constant_main = {r.steps: r.val_loss for r in runs if r.size == MAIN.label}
+schedules = pd.DataFrame({"cosine (section 2)": {r.steps: r.val_loss for r in main_runs},
+                          "constant (sweep)": constant_main})
+schedules["cosine - constant"] = schedules["cosine (section 2)"] - schedules["constant (sweep)"]
+schedules.index.name = "steps"
+final_gap = schedules["cosine - constant"].iloc[-1]
+print(f"after {STEPS} steps the {'constant' if final_gap > 0 else 'cosine'} schedule is lower "
+      f"by {abs(final_gap):.3f} nats")
+schedules
+
+# %% [markdown]
+# Which schedule wins depends on how far the runs are from convergence. On the `cpu` profile's short runs the run
+# that keeps its learning rate high ends clearly *lower* (by 0.35 nats at 480 steps), and the gap grows as the
+# cosine rate decays: progress per step still grows with the learning rate, and decaying it gives up progress that
+# the quieter, better-averaged final steps do not win back. With 4× the steps (`PROFILE = "gpu"`; rehearsed on a
+# CPU) the models slow down near the loss their learning rate allows, and the decay pays off: the cosine run ends
+# 0.06 nats *lower* — the regime of Chinchilla's runs, where a snapshot taken before the decay overstates the loss
+# a run ending there reaches, and a fit to such snapshots tilts the data exponent. The lesson that holds in both:
+# the schedule alone moves the loss at a given D, so points compared in a sweep must come from runs with the
+# *same* schedule, each measured where its schedule says a run of that length would stop.
+
+# %% [markdown]
+# ## 5. Domain-adaptive pretraining
+#
+# General-purpose text teaches general-purpose meanings. TinyWorld has a guild of lanternwrights whose jargon gives
+# common words other meanings: a *bank* is an oil vault, a *bear* a smoky lamp, a *wick* an apprentice. BloombergGPT
+# (Wu et al. 2023) argued that a model pretrained on a large share of financial text beats general models of its
+# size on financial tasks while staying competitive elsewhere; continued pretraining on domain text (Gururangan et
+# al. 2020, "Don't stop pretraining") is the cheaper version of the same idea. Measured here, at equal compute:
+# from the model of §2, continue pretraining for the same number of steps on (a) more general text, (b) a
+# half-domain, half-general mix.
+
+# %%
+pd.DataFrame([{"word": w, "guild meaning": m} for w, m in list(GLOSSARY.items())[:6]])
+
+# %%
+domain_train = [r["text"] for r in tinyworld.rows("domain", "train")]
+domain_val = scaling.eval_windows(
+    scaling.token_stream(tok, [r["text"] for r in tinyworld.rows("domain", "test")], seed=None), SEQ_LEN)
+general_texts = cleaned.texts()
+mixed_ids = scaling.token_stream(tok, domain_train + general_texts[:len(domain_train)], seed=1)
+general_more = train_ids                     # the same general stream; other windows (seed 1)
+ADAPT_STEPS = profile.steps(100)
+control, _ = scaling.continue_pretraining(model, general_more, ADAPT_STEPS, seq_len=SEQ_LEN, batch_size=BATCH,
+                                          amp_dtype=AMP, desc="(a) more general text")
+adapted, _ = scaling.continue_pretraining(model, mixed_ids, ADAPT_STEPS, seq_len=SEQ_LEN, batch_size=BATCH,
+                                          amp_dtype=AMP, desc="(b) half domain text")
+models = {"general": model, "(a) + general": control, "(b) + domain mix": adapted}
+ppl = pd.DataFrame({name: {"domain perplexity": np.exp(scaling.eval_loss(m, domain_val)),
+                           "general perplexity": np.exp(scaling.eval_loss(m, val))} for name, m in models.items()}).T
+ppl
+
+# %% [markdown]
+# Where the difference comes from: the loss on the jargon words themselves, in held-out guild text (nats; lower is
+# better):
+
+# %%
+surprise = pd.DataFrame(scaling.word_surprise(models, tok, domain_val, list(GLOSSARY))).set_index("word")
+surprise.sort_values("count", ascending=False).head(8)
+
+# %% [markdown]
+# The general model has seen *bank* and *bear* in their everyday senses and is surprised by the guild's use of
+# them; a few hundred steps of domain text fix that, at a small cost on general text. That is the trade BloombergGPT
+# made at scale (about half of its 700B training tokens were financial).
+#
+# ## 6. Try it for real
+#
+# - `PROFILE = "gpu"`: 4× the steps, bf16 autocast, and the training loop reports MFU — tiny models leave a GPU
+#   mostly idle, so expect a low number; `python -m llmlab.mfu` measures a GPT-2-124M-sized model.
+# - nanoGPT (Karpathy) reproduces GPT-2 124M on OpenWebText with a loop like `llmlab.train`; FineWeb's write-up
+#   details a modern crawl-cleaning pipeline (MinHash with 5-grams, 112 hashes, 14 bands × 8 rows).
+# - Chinchilla's approach 2 (iso-FLOP parabolas) needs several model sizes per budget; try it with `scaling.pretrain`.
+#
+# ## What you should see
+#
+# The lab records its key numbers and checks that each lesson held, with a margin; `report.summary()` shows
+# them as one table (a lesson that did not hold is marked ✘ and stops the notebook with `LessonFailed`).
+
+# %%
+report.record("crawl_documents", len(docs))
+report.record("crawl_survival", round(cleaned.survival, 3), note="share of crawled documents kept")
+report.record("crawl_removed", {k: v for k, v in counts.items() if k != "kept"})
+report.record("near_dup_recall", round(quality["near_duplicate_removed"], 3), note="planted near duplicates removed")
+report.record("clean_docs_lost", round(quality["clean_lost"], 3),
+              note="TinyWorld documents removed (mostly template twins)")
+report.record("lsh_recall_vs_brute_force", round(lsh_recall, 3), note="400-document sample")
+report.record("pretrain_val_loss", [round(r.val_loss, 3) for r in main_runs], unit="nats",
+              note=f"after {BUDGETS} steps (cosine)")
+report.record("sweep_val_loss", {s.label: [round(r.val_loss, 3) for r in runs if r.size == s.label] for s in SIZES},
+              unit="nats", note="constant learning rate")
+report.record("pretrain_tokens_per_second", round(log.tokens_per_second), unit="tokens/s")
+if log.mfu is not None:
+    report.record("pretrain_mfu", round(log.mfu, 4))
+report.record("gpt3_175b_pf_days", round(gpt3_175b, 1), unit="PF-days", note="paper: 3,640")
+report.record("v100s_per_pf", scaling.devices_for_one_petaflop(scaling.ACCELERATORS["V100 (fp16 tensor cores)"]))
+report.record("run_pf_days", float(f"{run_pf_days:.3g}"), unit="PF-days")
+report.record("fit", {"E": round(fit.E, 3), "A": float(f"{fit.A:.4g}"), "B": float(f"{fit.B:.4g}"),
+                      "alpha": round(fit.alpha, 3), "beta": round(fit.beta, 3)})
+report.record("fit_rms_residual", round(float(np.sqrt(np.mean(residuals ** 2))), 3), unit="nats")
+report.record("compute_optimal_tokens_per_param", round(tpp_sweep, 1),
+              note=f"at C = {C_sweep:.2e} FLOPs; Chinchilla ~20")
+report.record("schedule_loss_at_budgets", {str(k): [round(v["cosine (section 2)"], 3), round(v["constant (sweep)"], 3)]
+                                            for k, v in schedules.iterrows()},
+              unit="nats", note=f"{MAIN.label}: [cosine, constant]")
+report.record("domain_ppl", {name: round(float(v), 2) for name, v in ppl["domain perplexity"].items()})
+report.record("general_ppl", {name: round(float(v), 2) for name, v in ppl["general perplexity"].items()})
+
+# %%
+largest = {r.size: r.val_loss for r in runs if r.steps == STEPS}
+order = [s.label for s in SIZES]
+by_size = [largest[s] for s in order]
+report.expect(quality["exact_duplicate_removed"] == 1.0 and quality["near_duplicate_removed"] > 0.9,
+              "dedup removes the planted duplicates",
+              detail=f"exact {quality['exact_duplicate_removed']:.0%}, near {quality['near_duplicate_removed']:.1%}")
+report.expect(min(quality[f"{k}_removed"] for k in ("spam", "boilerplate", "garbled", "too_short", "foreign")) > 0.95
+              and quality["clean_lost"] < 0.05, "the filters remove the junk and keep the clean text",
+              detail=f"clean documents lost {quality['clean_lost']:.1%}")
+report.expect(lsh_recall > 0.9, "MinHash/LSH finds the near-duplicate pairs that brute force finds",
+              detail=f"{lsh_recall:.0%}")
+report.expect(log.loss[-1] < log.loss[0] - 2 and main_runs[-1].val_loss < main_runs[0].val_loss - 0.3,
+              "pretraining lowers training and held-out loss",
+              detail=f"train {log.loss[0]:.2f} -> {log.loss[-1]:.2f}, "
+                     f"held-out {main_runs[0].val_loss:.2f} -> {main_runs[-1].val_loss:.2f}")
+report.expect(abs(gpt3_175b / 3640 - 1) < 0.02, "6ND reproduces GPT-3 175B's 3,640 PF-days", detail=f"{gpt3_175b:,.0f}")
+report.expect(all(a > b for a, b in zip(by_size, by_size[1:])), "bigger models reach lower loss at the largest budget",
+              detail=", ".join(f"{s} {v:.2f}" for s, v in zip(order, by_size)))
+report.expect(all(r0.val_loss > r1.val_loss for r0, r1 in zip(runs, runs[1:]) if r0.size == r1.size),
+              "more tokens lower the loss of every size")
+gap = schedules["cosine - constant"]
+report.expect(abs(gap.loc[STEPS]) > 0.03, "the schedule alone moves the final loss (same model, data and peak rate)",
+              detail=", ".join(f"{k}: {v:+.3f}" for k, v in gap.items()))
+if profile.steps_scale == 1:   # the cpu budget's short runs: measured 0.06 -> 0.35 (4x the steps: -0.01 -> -0.06)
+    report.expect(gap.loc[STEPS] > 0.1 and gap.loc[STEPS] > gap.iloc[0],
+                  "runs this short end lower at a constant learning rate, by more as the cosine decays",
+                  detail=f"cosine - constant {gap.iloc[0]:+.3f} -> {gap.loc[STEPS]:+.3f}")
+report.expect(fit.alpha > 0.05 and fit.beta > 0.05 and np.sqrt(np.mean(residuals ** 2)) < 0.15,
+              "the fitted exponents are positive and the power law fits the sweep",
+              detail=f"alpha {fit.alpha:.2f}, beta {fit.beta:.2f}")
+dom = ppl["domain perplexity"]
+report.expect(dom["(b) + domain mix"] < 0.8 * dom["(a) + general"] and dom["(b) + domain mix"] < 0.8 * dom["general"],
+              "domain-adaptive pretraining lowers domain perplexity at equal compute",
+              detail=f"{dom['general']:.1f} general, {dom['(a) + general']:.1f} +general, "
+                     f"{dom['(b) + domain mix']:.1f} +domain")
+report.summary()
