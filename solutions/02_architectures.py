@@ -371,12 +371,14 @@ for label, encoder in [("MLM-pretrained encoder", family_models["mlm"]),
     print(f"{label:24s} sentiment accuracy on {len(reviews_test)} held-out reviews: {sentiment[label]:.3f}")
 
 # %% [markdown]
-# Both classify far above chance (0.5): sentiment in TinyWorld reviews hangs on a few adjectives, which even a
-# freshly initialised encoder finds in 60 steps. Here pretraining brings nothing — compare the two numbers: our
-# masked LM sits on the unigram plateau, its weights tuned to token frequencies rather than to meaning, and that
-# can even be a worse starting point than random weights. With a real task, a real pretrained encoder and few
-# labels, pretraining is what makes the difference (BERT's lesson: fine-tuning a pretrained encoder beat
-# task-specific models on 11 benchmarks).
+# The untrained twin classifies far above chance (0.5): sentiment in TinyWorld reviews hangs on a few adjectives,
+# which even a freshly initialised encoder finds in 60 steps. Here pretraining brings nothing — compare the two
+# numbers: our masked LM sits on the unigram plateau, its weights tuned to token frequencies rather than to
+# meaning, and that is a *worse* starting point than random weights. How much worse varies from run to run (fp32
+# or bf16 arithmetic alone moved the pretrained encoder between 0.81 and 0.62), so the lab asserts only what holds
+# in every run: the twin is far above chance, and pretraining does not beat it. With a real task, a real
+# pretrained encoder and few labels, pretraining is what makes the difference (BERT's lesson: fine-tuning a
+# pretrained encoder beat task-specific models on 11 benchmarks).
 #
 # *Generation — decoder.* A causal LM continues a prompt token by token:
 
@@ -554,9 +556,16 @@ for family, row in objectives.iterrows():
 clm_row = objectives.loc["decoder (causal LM)"]
 report.expect(clm_row["trained loss"] < unigram - 0.5, "the causal LM has learned to use its context (below unigram)",
               detail=f"{clm_row['trained loss']:.2f} vs unigram {unigram:.2f}")
-report.expect(max(sentiment.values()) >= 0.85 and min(sentiment.values()) >= 0.7,
-              f"an encoder fine-tuned for {CLS_STEPS} steps classifies sentiment far above chance",
-              detail=", ".join(f"{k} {v:.2f}" for k, v in sentiment.items()) + " (chance 0.5)")
+report.expect(sentiment["untrained twin"] >= 0.85,
+              f"an encoder fine-tuned from scratch for {CLS_STEPS} steps classifies sentiment far above chance",
+              detail=f"{sentiment['untrained twin']:.2f} (chance 0.5)")
+report.expect(sentiment["MLM-pretrained encoder"] <= sentiment["untrained twin"] + 0.02,
+              "at this scale MLM pretraining does not help the classifier (as the text says)",
+              detail=", ".join(f"{k} {v:.2f}" for k, v in sentiment.items()))
+if profile.steps_scale == 1:   # the cpu budget; with 4x the steps the masked LM leaves the plateau (5.62 vs 6.12)
+    mlm_loss = objectives.loc["encoder (masked LM)", "trained loss"]
+    report.expect(abs(mlm_loss - unigram) < 0.1, "within this budget the masked LM stays on the unigram plateau",
+                  detail=f"{mlm_loss:.3f} vs unigram {unigram:.3f}")
 report.expect(bleu[profile.models["seq2seq"]] >= bleu["untrained twin"] + 3, "the trained encoder-decoder translates",
               detail=f"BLEU {bleu[profile.models['seq2seq']]:.1f} vs {bleu['untrained twin']:.1f} untrained")
 m = probe.loc["mean"]

@@ -41,7 +41,7 @@ from llmlab.tinyworld import GLOSSARY
 
 profile = llmlab.setup(PROFILE)
 DEVICE = profile.device
-AMP = torch.bfloat16 if DEVICE == "cuda" else None   # bf16 autocast on a GPU, fp32 on the CPU
+AMP = "auto"   # train() decides: bf16 on a GPU; fp32 on a CPU for models this small (bf16 casts cost more)
 SEQ_LEN, BATCH = 64, 16                              # 1,024 tokens per optimizer step
 STEPS = profile.steps(480)                           # the main run, and the sweep's largest budget
 pd.set_option("display.precision", 3)

@@ -82,7 +82,7 @@ def notebook_factory():
 
 @pytest.fixture(scope="module")
 def one_torch_thread():
-    """Tiny tensors: one thread avoids OpenMP stalls on a shared 2-core box (DESIGN: CPU threads)."""
+    """Tiny tensors: one thread avoids OpenMP stalls on a shared 2-core box (2 procs x 2 threads: ~10x slower)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

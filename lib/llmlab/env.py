@@ -49,7 +49,7 @@ def setup(profile: str | None = None, seed: int = 0, quiet: bool = False) -> Pro
     seed_everything(seed)
     quiet_libraries()
     threads = os.environ.get("LLMLAB_THREADS")
-    if threads:  # parallel test workers pin torch to 1 thread each (see DESIGN: CPU threads)
+    if threads:  # parallel workers pin torch to 1 thread each: 2 procs x 2 threads on 2 cores run ~10x slower
         torch.set_num_threads(int(threads))
     if not quiet:
         v = versions()

@@ -87,7 +87,8 @@ TOKENIZER = recipe(Recipe(
     "tokenizer_texts", ("pretrain", "icl", "domain", "dialogsum", "reviews", "translation", "instructions"),
     config={"vocab_size": 2048, "model_max_length": 256}))
 
-GPT_SMALL = {"n_embd": 128, "n_layer": 2, "n_head": 4, "n_positions": 256}
+GPT_SMALL = {"n_embd": 128, "n_layer": 2, "n_head": 4, "n_positions": 256,
+             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0}
 
 # In-context learning needs "bursty" documents: several reviews labelled with words that change from
 # document to document (great/awful, B/A, yes/no, ...), so the labels can only be read off the context.
@@ -293,7 +294,11 @@ def _with_helpers(fn: Callable) -> list[Callable]:
 # what turns data into weights, hashed into every key (not all of train.py: its speed and MFU
 # reporting, used by the labs on GPUs, must not rebuild the zoo)
 TRAINING_CODE = (trainer.train, trainer.lr_at, trainer.stream_batcher, trainer.pad, trainer.sft_batcher,
-                 trainer.seq2seq_batcher, bpe)
+                 trainer.seq2seq_batcher, trainer.length_grouped, trainer.autocast_dtype, trainer.model_width, bpe)
+
+
+def _width(r: Recipe) -> int:
+    return int(r.config.get("n_embd") or r.config.get("d_model") or 0)
 
 
 def recipe_key(name: str) -> str:
@@ -304,6 +309,9 @@ def recipe_key(name: str) -> str:
     code = [*_with_helpers(DATA[r.data]), *TRAINING_CODE] + (_with_helpers(EVALS[r.evaluate]) if r.evaluate else [])
     parts = {"recipe": asdict(r), "data": data_shas, "code": hashlib.sha256(_source_of(*code).encode()).hexdigest(),
              "tokenizer": recipe_key("tokenizer") if r.kind != "tokenizer" else None,
+             # bf16 autocast where the CPU has bf16 hardware, else fp32: the two paths train slightly
+             # different weights, so a zoo built on one kind of machine is not served on the other
+             "compute": str(trainer.autocast_dtype("cpu", _width(r))) if r.kind != "tokenizer" else None,
              "parent": recipe_key(r.parent) if r.parent else None}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -420,7 +428,7 @@ def _build_into(r: Recipe, out: Path, progress: bool) -> dict:
     model.save_pretrained(out)
     tok.save_pretrained(out)
     evaluate = EVALS[r.evaluate]
-    meta.update(parameters=sum(p.numel() for p in model.parameters()), steps=r.steps,
+    meta.update(parameters=sum(p.numel() for p in model.parameters()), steps=r.steps, compute=log.amp,
                 train_seconds=round(train_seconds, 1), tokens=log.tokens,
                 tokens_per_second=round(log.tokens_per_second), final_loss=round(log.loss[-1], 4),
                 loss_curve={"steps": log.steps, "loss": [round(x, 4) for x in log.loss]},

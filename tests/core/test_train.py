@@ -78,3 +78,47 @@ def test_mfu_setups_build_and_run_on_a_tiny_shape():
     for setup in SETUPS:
         out = measure(replace(setup, compile=False, batch_size=2), steps=2, seq_len=16, device="cpu", cfg=cfg)
         assert out["bias"] == setup.bias and out["final_loss"] > 0, setup.name
+
+
+def test_length_grouped_batches_pad_less_and_cover_every_example():
+    """Batches of similar length (HF's group_by_length idea) waste less padding than random batches,
+    and every example is still drawn (uniformly, with replacement)."""
+    import random
+
+    from llmlab.train import length_grouped, pad, sft_batcher
+    rng = random.Random(0)
+    pairs = [([1] * rng.randint(5, 120), [2] * rng.randint(1, 30)) for _ in range(400)]
+    lengths = [len(p) + len(r) for p, r in pairs]
+    draw = length_grouped(lengths, 16, random.Random(1))
+    batches = [draw() for _ in range(400)]
+    assert all(len(b) == 16 for b in batches)
+    useful = sum(lengths[i] for b in batches for i in b) / sum(16 * max(lengths[i] for i in b) for b in batches)
+    plain_rng = random.Random(1)
+    plain = [[plain_rng.randrange(400) for _ in range(16)] for _ in range(400)]
+    useful_plain = sum(lengths[i] for b in plain for i in b) / sum(16 * max(lengths[i] for i in b) for b in plain)
+    assert useful > 0.9 > 0.7 > useful_plain, (useful, useful_plain)
+    seen = {i for b in batches for i in b}
+    assert len(seen) > 0.95 * 400                                # 6,400 draws of 400 examples: all but a few
+    batch = sft_batcher(pairs, 16, pad_id=0, seed=3)(0)
+    assert batch["input_ids"].shape == batch["labels"].shape == batch["attention_mask"].shape
+    assert torch.equal(batch["attention_mask"].sum(1), torch.tensor([len(r) for r in batch["input_ids"].tolist()])
+                       - (batch["input_ids"] == 0).sum(1))
+    assert pad([[1, 2], [3]], 0).tolist() == [[1, 2], [3, 0]]
+
+
+def test_autocast_policy_and_amp_argument(one_torch_thread, monkeypatch):
+    from llmlab import train as trainer
+    monkeypatch.setattr(trainer, "cpu_has_fast_bf16", lambda: True)
+    assert trainer.autocast_dtype("cpu", 128) is torch.bfloat16
+    assert trainer.autocast_dtype("cpu", 64) is None                 # tiny models: casts cost more
+    monkeypatch.setattr(trainer, "cpu_has_fast_bf16", lambda: False)
+    assert trainer.autocast_dtype("cpu", 4096) is None                # no bf16 hardware: fp32
+    wide = GPT(GPTConfig(vocab_size=32, block_size=16, n_layer=1, n_head=2, n_embd=128))
+    assert trainer.model_width(wide) == 128
+    monkeypatch.setattr(trainer, "cpu_has_fast_bf16", lambda: True)
+    log = train(wide, stream_batcher(list(range(32)) * 20, 16, 4), 2, progress=False)
+    assert log.amp == "bfloat16"
+    log = train(wide, stream_batcher(list(range(32)) * 20, 16, 4), 2, progress=False, amp_dtype=None)
+    assert log.amp == "fp32"
+    with pytest.raises(ValueError, match="auto"):
+        train(wide, stream_batcher(list(range(32)) * 20, 16, 4), 2, progress=False, amp_dtype="bf16")

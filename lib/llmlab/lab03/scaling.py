@@ -192,8 +192,8 @@ class SweepRun:
 def pretrain(size: ModelSize, train_ids: Sequence[int], val: torch.Tensor, steps: int,
              snapshots: Sequence[int] = (), *, seq_len: int = 64, batch_size: int = 16, vocab_size: int | None = None,
              lr: float | Callable[[ModelSize], float] = width_lr, schedule: str = "cosine",
-             warmup: int | None = None, device: str = "cpu", amp_dtype: torch.dtype | None = None, seed: int = 0,
-             progress: bool = True, desc: str | None = None, checkpoint: str | None = None
+             warmup: int | None = None, device: str = "cpu", amp_dtype: torch.dtype | str | None = "auto",
+             seed: int = 0, progress: bool = True, desc: str | None = None, checkpoint: str | None = None
              ) -> tuple[GPT, trainer.TrainLog, list[SweepRun]]:
     """Pretrain a fresh GPT of ``size`` on random windows of ``train_ids`` with ``llmlab.train.train``,
     measuring held-out loss on ``val`` after each step count in ``snapshots`` and at the end.
@@ -270,7 +270,7 @@ def sweep(sizes: Sequence[ModelSize], steps: Sequence[int], train_ids: Sequence[
 
 
 def continue_pretraining(model: GPT, ids: Sequence[int], steps: int, *, lr: float = 1e-3, seq_len: int = 64,
-                         batch_size: int = 16, amp_dtype: torch.dtype | None = None, seed: int = 1,
+                         batch_size: int = 16, amp_dtype: torch.dtype | str | None = "auto", seed: int = 1,
                          desc: str = "continue pretraining", progress: bool = True) -> tuple[GPT, trainer.TrainLog]:
     """A copy of ``model`` trained ``steps`` more steps on ``ids`` (domain-adaptive pretraining when the
     stream holds domain text; the original model is left as it was)."""
