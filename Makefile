@@ -1,5 +1,5 @@
 # LLM Labs — every target creates the environment first if it is missing.
-#   make run    execute every lab (solutions/) headless on $(PROFILE) and write runs/$(PROFILE)/REPORT.md
+#   make run    execute every lab (solutions/, or SRC=labs) headless on $(PROFILE), write runs/$(PROFILE)/REPORT.md
 #   make test   package tests + every solution under nbval + sync checks (what CI runs)
 #   make lab    JupyterLab on labs/        make labs   regenerate labs/ from solutions/
 #   make zoo    build the model zoo        make data   regenerate data/ (byte-identical)
@@ -8,6 +8,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PROFILE ?= cpu
+# make run SRC=labs: the student notebooks, stubs unsolved, run to the end (later cells use the references)
+SRC ?= solutions
 # The tested torch build. With torch already installed (Colab, SageMaker), `pip install -r
 # requirements.txt` keeps it: requirements.txt only asks for a range.
 TORCH_SPEC ?= torch==2.13.0
@@ -39,7 +41,7 @@ labs: env
 	$(BIN)/python -m llmlab.course.generate build
 
 run: env zoo
-	$(BIN)/python -m llmlab.course.execute --profile $(PROFILE)
+	$(BIN)/python -m llmlab.course.execute --profile $(PROFILE) --src $(SRC)
 
 # Re-execute the answer keys in place so their committed outputs come from a cpu run.
 solutions: labs zoo

@@ -355,6 +355,16 @@ def repetition_penalty(logits: torch.Tensor, input_ids: torch.Tensor, penalty: f
 # %%
 checks.check_repetition_penalty(repetition_penalty, name="Exercise 4: repetition penalty")
 
+
+# %%
+# Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
+temperature = checks.yours_or_reference("Exercise 1: temperature", temperature, sampling.temperature,
+                                        checks.check_temperature)
+top_k = checks.yours_or_reference("Exercise 2: top-k", top_k, sampling.top_k, checks.check_top_k)
+top_p = checks.yours_or_reference("Exercise 3: top-p", top_p, sampling.top_p, checks.check_top_p)
+repetition_penalty = checks.yours_or_reference("Exercise 4: repetition penalty", repetition_penalty,
+                                               sampling.repetition_penalty, checks.check_repetition_penalty)
+
 # %% [markdown]
 # ### Your functions inside `model.generate`
 # `sampling.as_processor(fn, **kwargs)` wraps a function as a Hugging Face `LogitsProcessor`;

@@ -180,6 +180,11 @@ for wrong in (mask_after_softmax, no_scale):
         raise AssertionError(f"the attention check accepts {wrong.__name__}")
 
 
+# %%
+# Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
+attention_fn = checks.yours_or_reference("Exercise 1: scaled dot-product attention", attention_fn,
+                                         attention.scaled_dot_product_attention, checks.check_attention)
+
 # %% [markdown]
 # ### Exercise 2: multi-head attention
 # One attention looks at the sequence one way. **Multi-head** attention runs `n_head` attentions side by side,
@@ -207,6 +212,12 @@ def multi_head_attention(x: torch.Tensor, c_attn: torch.nn.Linear, c_proj: torch
 # %%
 # NBVAL_CHECK_OUTPUT
 checks.check_multi_head_attention(multi_head_attention, name="Exercise 2: multi-head attention")
+
+
+# %%
+# Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
+multi_head_attention = checks.yours_or_reference("Exercise 2: multi-head attention", multi_head_attention,
+                                                 attention.multi_head_attention, checks.check_multi_head_attention)
 
 # %% [markdown]
 # ### A transformer block, and a GPT in one page

@@ -132,6 +132,13 @@ def minhash(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # NBVAL_CHECK_OUTPUT
 checks.check_minhash(minhash, name="Exercise 2: MinHash")
 
+
+# %%
+# Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
+exact_dedup = checks.yours_or_reference("Exercise 1: exact dedup", exact_dedup, crawl.exact_dedup,
+                                        checks.check_exact_dedup)
+minhash = checks.yours_or_reference("Exercise 2: MinHash", minhash, crawl.minhash, checks.check_minhash)
+
 # %% [markdown]
 # The estimate on a planted near-duplicate and its source, against the exact Jaccard:
 
@@ -296,6 +303,12 @@ def pf_days(c: float) -> float:
 # NBVAL_CHECK_OUTPUT
 checks.check_compute(flops, pf_days, name="Exercise 3: training compute")
 
+
+# %%
+# Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
+flops, pf_days = checks.yours_or_reference("Exercise 3: training compute", (flops, pf_days),
+                                           (scaling.train_flops, scaling.pf_days), checks.check_compute)
+
 # %% [markdown]
 # With your functions, the GPT-3 family (Brown et al. 2020: sizes from Table 2.1, all trained on 300B tokens;
 # compute as printed in Table D.1):
@@ -421,6 +434,12 @@ def compute_optimal(c: float, tokens_per_param: float = 20.0) -> tuple[float, fl
 # %%
 # NBVAL_CHECK_OUTPUT
 checks.check_compute_optimal(compute_optimal, name="Exercise 4: compute-optimal split")
+
+
+# %%
+# Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
+compute_optimal = checks.yours_or_reference("Exercise 4: compute-optimal split", compute_optimal,
+                                            scaling.chinchilla_optimal, checks.check_compute_optimal)
 
 # %%
 n20, d20 = compute_optimal(C_sweep)

@@ -214,6 +214,21 @@ def test_cli_check_fails_naming_make_labs(tmp_path, capsys):
     assert not (tmp_path / "labs" / "01_broken.ipynb").exists()
 
 
+def test_check_cells_and_top_level_stubs_may_fail_in_the_lab(notebook_factory):
+    """A student lab runs on past an unsolved exercise: its check cell (and a stub outside any
+    function) is tagged raises-exception; other cells are not."""
+    nb = notebook_factory([
+        ("code", 'PROFILE = "cpu"', ["parameters"]),
+        ("code", "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION"),
+        ("code", "checks.check_f(f, name='Exercise 1')"),
+        ("code", "### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"),
+        ("code", "print(checks.check_f)  # mentions a check, does not call one at the start of a line"),
+    ])
+    lab = labs.generate(nb, "solutions/01_x.ipynb")
+    tags = [c.metadata.get("tags", []) for c in lab.cells[1:]]
+    assert tags == [["parameters"], [], [labs.RAISES], [labs.RAISES], []]
+
+
 # ---- source <-> answer key ----------------------------------------------------------------------
 def _pair(tmp_path: Path) -> Path:
     solutions = tmp_path / "solutions"

@@ -52,6 +52,7 @@ class Result:
     records: dict[str, Any] = field(default_factory=dict)
     details: list[dict[str, Any]] = field(default_factory=list)  # records with unit and note
     written_back: bool = False     # --inplace wrote the executed notebook over the source
+    expected_errors: int = 0       # cells tagged raises-exception that failed (a student lab's unsolved checks)
 
 
 # ---- the kernel: python3 of *this* interpreter -------------------------------------------
@@ -186,10 +187,14 @@ def run_notebook(source: Path, output: Path, profile: str, *, timeout: float | N
             # whole process, which threads (--jobs) cannot share
             resources={"metadata": {"path": str(source.parent)}})
     except PapermillExecutionError as err:
-        result.status = "failed"
-        # the traceback's last line, "ValueError: ...", is what a reader needs first
-        result.error = _one_line(f"{err.ename}: {err.evalue}" if err.ename else err)
-        result.failed_cell = err.exec_count
+        expected = _expected_errors(output)
+        if expected:   # it ran to the end; only cells tagged raises-exception failed (unsolved exercises)
+            result.expected_errors = expected
+        else:
+            result.status = "failed"
+            # the traceback's last line, "ValueError: ...", is what a reader needs first
+            result.error = _one_line(f"{err.ename}: {err.evalue}" if err.ename else err)
+            result.failed_cell = err.exec_count
     except Exception as err:  # noqa: BLE001 - kernel death, timeout, bad notebook: report it
         result.status = "failed"
         result.error = _one_line(f"{type(err).__name__}: {err}")
@@ -203,7 +208,7 @@ def run_notebook(source: Path, output: Path, profile: str, *, timeout: float | N
             if result.status == "ok":
                 result.status, result.error = "failed", _one_line(f"reading output: {err}")
         else:
-            if inplace and result.status == "ok":
+            if inplace and result.status == "ok" and not result.expected_errors:
                 if source.read_bytes() != source_bytes:  # edited while it ran: keep the edit
                     result.status = "failed"
                     result.error = ("the source changed while it ran, so it was not written "
@@ -214,6 +219,24 @@ def run_notebook(source: Path, output: Path, profile: str, *, timeout: float | N
     elif result.status == "ok":
         result.status, result.error = "failed", "papermill wrote no output notebook"
     return result
+
+
+def _expected_errors(output: Path) -> int:
+    """How many cells failed in an executed notebook if every failure is in a cell tagged
+    ``raises-exception`` (then the notebook ran to the end: papermill still raises, and marks the
+    first error with cells of its own, which are removed here); 0 otherwise."""
+    import nbformat
+    from llmlab.course.generate import RAISES
+
+    if not output.is_file():
+        return 0
+    nb = nbformat.read(str(output), as_version=4)
+    failed = [c for c in nb.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    if not failed or any(RAISES not in c.get("metadata", {}).get("tags", []) for c in failed):
+        return 0
+    nb.cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    _atomic_write(nb, output)
+    return len(failed)
 
 
 def _worker(args: tuple) -> Result:
@@ -246,6 +269,8 @@ def write_report(results: list[Result], out_dir: Path, meta: dict[str, Any]) -> 
         lines += ["| notebook | status | time (s) | records |", "|---|---|---:|---:|"]
         for r in results:
             status = "✅ ok" if r.status == "ok" else "❌ failed"
+            if r.expected_errors:
+                status += f" ({r.expected_errors} unsolved exercise checks failed, as expected)"
             lines.append(f"| {r.name} | {status} | {r.seconds:.1f} | {len(r.records)} |")
         lines.append("")
     for r in results:
@@ -346,6 +371,8 @@ def _run_all(notebooks: list[Path], out: Path, profile: str, args, meta: dict) -
         results[r.name] = r
         mark = "✓" if r.status == "ok" else "✗"
         line = f"{mark} {r.name}: {r.status} in {r.seconds:.1f} s, {len(r.records)} record(s)"
+        if r.expected_errors:
+            line += f"; {r.expected_errors} check cell(s) failed as expected (exercises not solved)"
         bar.write(line + (f"\n    {r.error}" if r.error else ""), file=sys.stdout)
         bar.update(1)
 

@@ -29,6 +29,11 @@ numbered in order ("Exercise 4"). A notebook's numbering continues from the last
 Markdown cell: the span from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` becomes
 ``*Your answer here.*``.
 
+In the lab, an exercise's check cell (a line starting ``checks.check_...(``) and a cell with a stub
+outside any function are tagged ``raises-exception``: they fail while the exercise is unsolved, and
+the lab runs on past them — later cells use the reference implementation through
+``checks.yours_or_reference`` (a stuck student can finish the lab; ``make run SRC=labs`` shows it).
+
 Cells tagged ``solution_only`` are dropped. Use them for instructor-only checks that do not
 feed later cells (e.g. proving that a check cell rejects a known bug); the generator refuses a
 lab in which a later cell uses a name that only a ``solution_only`` cell defines.
@@ -78,6 +83,9 @@ _EXERCISE = r"\bExercise\b\s*(\d+[A-Za-z]?)?\s*[:.)\-–—]?\s*(.*?)\s*$"
 _EX_COMMENT_RE = re.compile(r"^\s*#+\s*" + _EXERCISE[2:], re.IGNORECASE)
 _EX_HEADING_RE = re.compile(_EXERCISE, re.IGNORECASE)
 _HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
+_CHECK_CALL_RE = re.compile(r"^checks\.check_\w+\(", re.M)          # an exercise's check cell
+_TOP_LEVEL_STUB_RE = re.compile(r"^raise NotImplementedError\(", re.M)  # a stub outside any function
+RAISES = "raises-exception"   # nbclient/papermill/nbval: an error here is expected, run on
 _NBVAL_RE = re.compile(r"^\s*#\s*(NBVAL_[A-Z_]+|PYTEST_VALIDATE_IGNORE_OUTPUT)\s*$")
 
 
@@ -351,7 +359,10 @@ def generate(solution, source_name: str | None = None):
 
         metadata = {"tags": tags} if tags else {}
         if kind == "code":
-            new = nbformat.v4.new_code_cell(_stub_code(src, exercise_for, where), metadata=metadata)
+            code = _stub_code(src, exercise_for, where)
+            if (_CHECK_CALL_RE.search(code) or _TOP_LEVEL_STUB_RE.search(code)) and RAISES not in tags:
+                metadata = {"tags": tags + [RAISES]}   # a failing check must not stop the rest of the lab
+            new = nbformat.v4.new_code_cell(code, metadata=metadata)
         elif kind == "markdown":
             new = nbformat.v4.new_markdown_cell(_stub_markdown(src, where), metadata=metadata)
             if cell.get("attachments"):

@@ -22,6 +22,7 @@ from transformers import (RepetitionPenaltyLogitsProcessor, TemperatureLogitsWar
 
 from llmlab.checks import (CheckFailed, allclose, call, close, fail, generator, passed, run_case, single_threaded,
                            tensor_like)
+from llmlab.checks import yours_or_reference  # noqa: F401 - the labs call checks.yours_or_reference
 
 NEG_INF = float("-inf")
 Case = tuple[str, tuple]  # (description, positional arguments for the student's function)
