@@ -3,6 +3,7 @@
 #   make test   package tests + every solution under nbval + sync checks (what CI runs)
 #   make lab    JupyterLab on labs/        make labs   regenerate labs/ from solutions/
 #   make zoo    build the model zoo        make data   regenerate data/ (byte-identical)
+#   make grade SUBMISSIONS=dir   execute student notebooks, report each exercise
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,9 +17,9 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.llmlab-installed
 PYTEST_ARGS ?=
 
-.PHONY: env run test lab labs zoo data solutions clean-cache help
+.PHONY: env run test lab labs zoo data solutions grade clean-cache help
 help:
-	@sed -n '1,6p' Makefile
+	@sed -n '1,7p' Makefile
 
 env: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
@@ -50,7 +51,14 @@ solutions: labs zoo
 test: env zoo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lab: env zoo
+# Grade student notebooks (a file or a folder): per exercise passed / failed / not attempted, GRADES.md.
+SUBMISSIONS ?= labs
+grade: env
+	$(BIN)/python -m llmlab.course.grade $(SUBMISSIONS)
+
+# JupyterLab at once: each lab builds the zoo models it needs on first use (a message and a progress bar say
+# what is trained and for how long), or run `make zoo` first to build them all.
+lab: env
 	$(BIN)/jupyter lab labs/
 
 clean-cache:

@@ -247,9 +247,10 @@ for label, text in [("greedy #1", greedy_runs[0]), ("greedy #2", greedy_runs[1])
 
 # %% [markdown]
 # Each knob below is a function `logits (B, V) -> logits (B, V)`: a batch of `B` score rows over a vocabulary of
-# `V` tokens. Filters set removed tokens to `-inf` (probability 0 after softmax). Return a **new** tensor; do not
-# modify `logits` in place. The check cell under each exercise compares your function with the Hugging Face logits
-# processor that `model.generate` uses, on hundreds of random and edge cases, and tells you what went wrong.
+# `V` tokens. Filters set removed tokens to `-inf` (probability 0 after softmax). Return a **new** tensor of the
+# input's dtype (float32 here: no `.double()`); do not modify `logits` in place. The check cell under each
+# exercise compares your function with the Hugging Face logits processor that `model.generate` uses, on hundreds
+# of random and edge cases, and tells you what went wrong.
 #
 # ### Exercise 1: temperature
 # Divide the logits by `t`. Temperatures `t <= 0` are meaningless (greedy decoding is the limit `t → 0`): raise a

@@ -137,8 +137,8 @@ pd.DataFrame(rows).set_index("d")
 # Write `attention(q, k, v, allowed=None)`: `q` is `(…, T, D)`, `k` and `v` are `(…, S, D)` and `(…, S, Dv)` (any
 # number of leading batch/head dimensions; `S` keys may differ from `T` queries, as in cross-attention), and
 # `allowed` is `None` or a boolean mask broadcastable to `(…, T, S)`. Return `(…, T, Dv)`. Disallowed keys get
-# score `-inf` *before* the softmax, so that their weight is exactly 0. Do not call
-# `torch.nn.functional.scaled_dot_product_attention` — the check compares you with it.
+# score `-inf` *before* the softmax, so that their weight is exactly 0. Return the dtype of `q` (float32 here). Do
+# not call `torch.nn.functional.scaled_dot_product_attention` — the check compares you with it, and refuses it.
 
 # %%
 def attention_fn(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,

@@ -4,6 +4,7 @@
     llmlab zoo build         build the model zoo                       (llmlab.zoo)
     llmlab generate build    solutions/*.py -> answer keys -> labs/    (llmlab.course.generate)
     llmlab execute ...       execute the notebooks, write a report     (llmlab.course.execute)
+    llmlab grade PATH...     grade student notebooks, per exercise     (llmlab.course.grade)
     llmlab bench             training throughput on this CPU, as ratios (llmlab.bench)
 
 Each command is the ``main(argv)`` of its module, imported only when called (importing torch for
@@ -19,6 +20,7 @@ COMMANDS = {  # command -> (module, what it does)
     "zoo": ("llmlab.zoo", "build or list the model zoo"),
     "generate": ("llmlab.course.generate", "sync solutions/*.py with their answer keys, generate labs/"),
     "execute": ("llmlab.course.execute", "execute notebooks with papermill and write a report"),
+    "grade": ("llmlab.course.grade", "execute student notebooks and report each exercise's check"),
     "bench": ("llmlab.bench", "measure training throughput on this machine against its matmul peak"),
 }
 

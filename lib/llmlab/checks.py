@@ -61,7 +61,8 @@ def run_case(exercise: str, fn: Callable[..., Any], desc: str, *args: Any, names
 
 
 def tensor_like(exercise: str, got: Any, expected: torch.Tensor, what: str = "result") -> torch.Tensor:
-    """Check type, shape and dtype family before comparing values."""
+    """Check type, shape and dtype before comparing values: a floating result must have the
+    reference's (the input's) dtype, an integer result any integer dtype."""
     if not isinstance(got, torch.Tensor):
         fail(exercise, f"{what} should be a torch.Tensor, got {type(got).__name__}.")
     if tuple(got.shape) != tuple(expected.shape):
@@ -69,6 +70,10 @@ def tensor_like(exercise: str, got: Any, expected: torch.Tensor, what: str = "re
                        "Keep the batch and vocabulary dimensions; work along the last one.")
     if got.is_floating_point() != expected.is_floating_point():
         fail(exercise, f"{what} has dtype {got.dtype}, expected a {expected.dtype}-like tensor.")
+    if expected.is_floating_point() and got.dtype != expected.dtype:
+        fail(exercise, f"{what} has dtype {got.dtype}, expected {expected.dtype}, the dtype of the input: keep "
+                       "the input's precision (no .double() or float64 constants; `torch.full_like`, "
+                       "`x.new_tensor(...)` and `masked_fill` keep the dtype).")
     return got
 
 

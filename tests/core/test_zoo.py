@@ -195,3 +195,9 @@ def test_parallel_build_chains_keep_parents_first():
     groups = zoo.chains(["gpt-instruct", "t5-base", "gpt-plain"])
     assert ["gpt-base", "gpt-instruct"] in groups and ["t5-base"] in groups and ["gpt-plain"] in groups
     assert sorted(m for g in groups for m in g) == sorted(["gpt-base", "gpt-instruct", "t5-base", "gpt-plain"])
+
+
+def test_build_message_says_what_trains_and_for_how_long():
+    msg = zoo.build_message(zoo.get_recipe("gpt-base"))
+    assert msg.startswith("zoo: building gpt-base — ") and "600 steps" in msg and "min on 2 CPU cores" in msg
+    assert set(zoo.MEASURED_BUILD_SECONDS) == set(zoo.RECIPES)     # every recipe has a measured time

@@ -436,6 +436,22 @@ def sample_uniform(x, generator=None):
     return torch.multinomial(torch.isfinite(x).float(), 1, generator=generator).squeeze(-1)
 
 
+def topp_empty_at_zero(x, p):
+    """Exclusive cumsum with a strict `<`: right for every p > 0, but p = 0 keeps nothing."""
+    probs, idx = torch.sort(x.softmax(-1), dim=-1, descending=True)
+    keep_sorted = (probs.cumsum(-1) - probs) < p
+    return x.masked_fill(~keep_sorted.scatter(-1, idx, keep_sorted), float("-inf"))
+
+
+def sample_fixed_seed(x, generator=None):
+    """Reproducible, but the same for every seed: it ignores the generator it is given."""
+    return torch.multinomial(x.softmax(-1), 1, generator=torch.Generator().manual_seed(0)).squeeze(-1)
+
+
+def temp_float64(x, t):
+    return x.double() / t
+
+
 WRONG = [
     (C.check_temperature, temp_multiplies, "multiplied the logits by t instead of dividing"),
     (C.check_temperature, temp_in_place, "modified `logits` in place"),
@@ -474,6 +490,9 @@ WRONG = [
     (C.check_sample, sample_keepdim, ".squeeze(-1)"),
     (C.check_sample, sample_proportional_to_logits, "in proportion to the logits"),
     (C.check_sample, sample_uniform, "uniformly"),
+    (C.check_top_p, topp_empty_at_zero, "kept no token at all"),
+    (C.check_sample, sample_fixed_seed, "ignores the generator"),
+    (C.check_temperature, temp_float64, "expected torch.float32, the dtype of the input"),
 ]
 
 

@@ -124,12 +124,11 @@ def mha_right(x, c_attn, c_proj, n_head, allowed=None):
 def test_checks_accept_right_answers(capsys):
     C.check_attention(attention_right)
     C.check_attention(attention_renormalised)
-    C.check_attention(lambda q, k, v, allowed=None: F.scaled_dot_product_attention(q, k, v, attn_mask=allowed))
     C.check_attention(A.scaled_dot_product_attention)
     C.check_multi_head_attention(mha_right)
     C.check_multi_head_attention(A.multi_head_attention)
     out = capsys.readouterr().out
-    assert out.count("✓") == 6 and "agree with torch.nn.functional.scaled_dot_product_attention" in out
+    assert out.count("✓") == 5 and "agree with torch.nn.functional.scaled_dot_product_attention" in out
 
 
 # ---- ... and reject plausible wrong ones, naming the bug ------------------------------------------
@@ -204,6 +203,18 @@ def stub(q, k, v, allowed=None):
     raise NotImplementedError("Exercise 1: scaled dot-product attention")
 
 
+def calls_sdpa(q, k, v, allowed=None):
+    """Right, but not written by hand: the exercise forbids torch's own SDPA."""
+    from torch.nn.functional import scaled_dot_product_attention as sdpa   # bound before the check runs
+    return sdpa(q, k, v, attn_mask=allowed)
+
+
+def float64_scale(q, k, v, allowed=None):
+    """Right values, computed "for precision" in float64 and returned so."""
+    s = q.double() @ k.double().transpose(-2, -1) / math.sqrt(q.size(-1))
+    return (s.masked_fill(~allowed, NEG_INF) if allowed is not None else s).softmax(-1) @ v.double()
+
+
 @pytest.mark.parametrize("fn, words", [
     (no_scale, "did not divide the scores by √d"),
     (scale_d, "divided the scores by d;"),
@@ -219,6 +230,8 @@ def stub(q, k, v, allowed=None):
     (in_place, "modified an input tensor in place"),
     (scale_by_value_width, "width of v"),
     (stub, "not implemented yet"),
+    (calls_sdpa, "calls torch's scaled_dot_product_attention"),
+    (float64_scale, "expected torch.float32, the dtype of q, k and v"),
 ])
 def test_attention_check_rejects_wrong_answers(fn, words):
     with pytest.raises(CheckFailed, match=words.replace("(", r"\(").replace(".", r"\.")):

@@ -314,6 +314,7 @@ def _top_p_cases(n: int = 200) -> Iterator[Case]:
     yield "probs ~ [0.5, 0.3, 0.2], p = 0.9: keep all three", (torch.tensor([[0.5, 0.3, 0.2]]).log(), 0.9)
     yield "p = 1.0 keeps every token", (torch.tensor([[2.0, 1.0, 0.0, -1.0, -3.0]]), 1.0)
     yield "very small p = 1e-6 keeps only the most likely token", (torch.tensor([[0.3, 2.0, -1.0, 1.9]]), 1e-6)
+    yield "p = 0 still keeps the most likely token (as Hugging Face does)", (torch.tensor([[0.3, 2.0, -1.0]]), 0.0)
     yield "very small p with a tie at the top keeps one of the tied tokens", \
         (torch.tensor([[2.0, 0.0, 2.0, -1.0]]), 1e-6)
     yield "most likely token alone has mass > p: keep exactly 1", (torch.tensor([[5.0, 0.0, 0.0, 0.0]]), 0.5)
@@ -421,6 +422,11 @@ def check_top_p(fn: Callable[[Tensor, float], Tensor], name: str = "top-p") -> N
         exp = _hf_top_p(logits, p)
         got_kept = _check_filtered(ex, logits, got, exp, desc)
         exp_kept = exp > NEG_INF
+        empty = ~got_kept.any(-1)
+        if bool(empty.any()):
+            fail(ex, f"row {int(empty.nonzero()[0])} kept no token at all (case: {desc}), so nothing can be "
+                     "sampled: always keep at least the most likely token, even when p = 0 or p is tiny "
+                     "(Hugging Face's min_tokens_to_keep = 1).")
         if not _same_kept_values(got, exp, got_kept, exp_kept):
             _diagnose_top_p(ex, logits, p, got_kept, exp_kept, desc)
         n += 1
@@ -597,6 +603,14 @@ def check_sample(fn: Callable[..., Tensor], name: str = "sampling", draws: int =
     if not torch.equal(a, b):
         fail(ex, "two calls with generators seeded alike gave different tokens: pass `generator` on to "
                  "torch.multinomial(..., generator=generator) so results can be reproduced.")
+    other = _run(ex, fn, "another seed", small.repeat(50, 1), generator(124))
+    if torch.equal(a, other) and isinstance(a, Tensor) and torch.equal(a.long(), small.repeat(50, 1).argmax(-1)):
+        fail(ex, "you always drew the most likely token — that is greedy decoding (case: 100 rows, two seeds). "
+                 "Draw at random: torch.multinomial(softmax(logits), 1).")
+    if torch.equal(a, other):
+        fail(ex, "generators seeded 123 and 124 gave the same 100 tokens: your function ignores the generator "
+                 "it is given (a fixed seed inside, or a generator of its own). Draw with "
+                 "torch.multinomial(probs, 1, generator=generator).")
     n += 1
     # the distribution, rows alternating between two different distributions
     A = torch.tensor([2.0, 1.0, 0.0, -1.0, NEG_INF, 0.5])

@@ -21,6 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from torch.overrides import TorchFunctionMode
 
 from llmlab.checks import allclose, fail, generator, passed, run_case, single_threaded
 from llmlab.checks import yours_or_reference  # noqa: F401 - the labs call checks.yours_or_reference
@@ -182,6 +183,10 @@ def _shape(ex: str, got: Tensor, expected: Tensor, q: Tensor, k: Tensor, desc: s
     if tuple(got.shape) == tuple(expected.shape):
         if not got.is_floating_point():
             fail(ex, f"your output has dtype {got.dtype}; expected floating point like the inputs.")
+        if got.dtype != expected.dtype:
+            fail(ex, f"your output has dtype {got.dtype}, expected {expected.dtype}, the dtype of q, k and v "
+                     f"(case: {desc}): keep the inputs' precision (no .double() or float64 constants such as "
+                     "torch.tensor(d).sqrt(); `math.sqrt(d)` or `q.new_tensor(d)` are fine).")
         return
     if tuple(got.shape) == (*q.shape[:-1], k.shape[-2]):
         fail(ex, f"your output has the shape of the attention weights, {tuple(got.shape)}; multiply the "
@@ -190,13 +195,31 @@ def _shape(ex: str, got: Tensor, expected: Tensor, q: Tensor, k: Tensor, desc: s
              f"(case: {desc}). Keep every leading batch dimension; index dimensions from the end.")
 
 
+class _SDPASpy(TorchFunctionMode):
+    """Notices a call of torch's own scaled_dot_product_attention, however it was imported."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.called = False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if getattr(func, "__name__", "") == "scaled_dot_product_attention":
+            self.called = True
+        return func(*args, **(kwargs or {}))
+
+
 @single_threaded
 def check_attention(fn: Callable[..., Tensor], name: str = "scaled dot-product attention") -> None:
-    """``fn(q (…, T, D), k (…, S, D), v (…, S, Dv), allowed=None) -> (…, T, Dv)`` against SDPA."""
+    """``fn(q (…, T, D), k (…, S, D), v (…, S, Dv), allowed=None) -> (…, T, Dv)`` against SDPA,
+    written by hand: a call of torch's own SDPA is refused."""
     ex, n = name, 0
     for desc, q, k, v, allowed in _attention_cases():
         expected = _sdpa(q, k, v, allowed)
-        got = _run(ex, fn, desc, q, k, v, allowed)
+        with _SDPASpy() as spy:
+            got = _run(ex, fn, desc, q, k, v, allowed)
+        if spy.called:
+            fail(ex, "your function calls torch's scaled_dot_product_attention: the exercise is to write it "
+                     "yourself — scores q @ kᵀ / √d, masked where not allowed, softmax over the keys, then @ v.")
         _shape(ex, got, expected, q, k, desc)
         if not allclose(got, expected, atol=2e-5):
             _explain_attention(ex, got, q, k, v, allowed, expected, desc)
@@ -326,6 +349,9 @@ def check_multi_head_attention(fn: Callable[..., Tensor], name: str = "multi-hea
                      f"(B, T, C) = {(B, T, C)} and apply c_proj (case: {desc}).")
         if tuple(got.shape) != (B, T, C):
             fail(ex, f"output shape {tuple(got.shape)}, expected (B, T, C) = {(B, T, C)} (case: {desc}).")
+        if got.dtype != x.dtype:
+            fail(ex, f"your output has dtype {got.dtype}, expected {x.dtype}, the dtype of x (case: {desc}): "
+                     "keep the input's precision.")
         if not allclose(got, expected, atol=2e-5):
             for bug in _MHA_HINTS:
                 if bug == "mask ignored" and allowed is None:
