@@ -180,11 +180,12 @@ def next_token_explorer(model: PreTrainedModel, tok: PreTrainedTokenizerBase, pr
         plot_next_token(logits, tok, temperature=temperature, top_k=top_k or None, top_p=top_p, n=n, ax=ax)
         plt.show()
 
+    wide = {"description_width": "initial"}   # the whole label, not "temperat…"
     return w.interactive(
         redraw,
-        temperature=w.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="temperature"),
-        top_k=w.IntSlider(value=0, min=0, max=n, description="top-k (0=off)"),
-        top_p=w.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top-p"))
+        temperature=w.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="temperature", style=wide),
+        top_k=w.IntSlider(value=0, min=0, max=n, description="top-k (0 = off)", style=wide),
+        top_p=w.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top-p", style=wide))
 
 
 # ----------------------------------------------------------------------------------------------
