@@ -68,6 +68,7 @@ def jupyterlab(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "LLMLAB_THREADS": "2", "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
            "JUPYTER_RUNTIME_DIR": str(root / ".runtime")}
+    env.pop("MPLBACKEND", None)   # CI exports Agg for headless runs; a student's JupyterLab draws inline
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
            f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={TOKEN}",
            "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
