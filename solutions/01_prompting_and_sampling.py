@@ -431,8 +431,8 @@ pd.DataFrame(repetition).set_index("penalty")
 #
 # The course's picture: a prompt, the candidate next words with their probabilities (*cake 0.20, donut 0.10,
 # banana 0.02, apple 0.01, …*), and the knobs deciding which of them can still be drawn. Below, the same for a
-# TinyWorld prompt: bar height is the probability after temperature; green bars survive top-k/top-p, grey ones
-# are cut; the number over a green bar is its probability after renormalisation — what sampling actually uses.
+# TinyWorld prompt: a hollow bar is a token's probability after temperature (what top-k/top-p look at); a green
+# bar and its number are the probability it is sampled with after the cut, renormalised; grey bars are cut.
 # The static figure shows four settings; the sliders under it (in a live notebook) let you try your own.
 
 # %%

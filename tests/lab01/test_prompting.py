@@ -202,16 +202,25 @@ def test_explorer_renders_headless(tok, model):
 
     fig = P.next_token_explorer(model, tok, "Classify this review: fine\nSentiment:", n=8, interactive=False)
     axes = [ax for ax in fig.axes if ax.patches]
-    assert len(axes) == 4 and all(len(ax.patches) == 8 for ax in axes)
+    assert len(axes) == 4 and all(len(ax.containers) == 2 and len(ax.containers[0]) == 8 for ax in axes)
     logits = P.next_token_logits(model, tok, "Hello")
     assert logits.shape == (len(tok),)
-    # top-k=3 panel: exactly three coloured bars
+    # top-k=3 panel: three green bars whose heights are the renormalised probabilities their labels show
     ax = P.plot_next_token(logits, tok, top_k=3, n=8)
-    colours = [tuple(p.get_facecolor()) for p in ax.patches]
+    before, sampled = ax.containers
+    heights = [bar.get_height() for bar in sampled]
+    assert sum(h > 0 for h in heights) == 3 and "3 token(s)" in ax.get_title()
+    assert sum(heights) == pytest.approx(1.0, abs=1e-5)                    # all three kept tokens are shown
+    labels = [float(t.get_text()) for t in ax.texts]
+    assert labels == pytest.approx([round(h, 2) for h in heights if h > 0], abs=1e-9)
+    top3 = torch.softmax(logits, -1).topk(3).values
+    assert sorted(h for h in heights if h > 0) == pytest.approx(sorted((top3 / top3.sum()).tolist()), abs=1e-5)
+    assert [bar.get_height() for bar in before] == pytest.approx(torch.softmax(logits, -1).topk(8).values.tolist(),
+                                                                 abs=1e-6)
     grey = matplotlib.colors.to_rgba("lightgrey")
-    assert sum(c != grey for c in colours) == 3 and "3 token(s)" in ax.get_title()
+    assert sum(tuple(bar.get_facecolor()) == grey for bar in before) == 5   # the cut ones
     ax = P.plot_next_token(logits, tok, top_p=1.0, n=8)
-    assert all(tuple(p.get_facecolor()) != grey for p in ax.patches)
+    assert all(tuple(bar.get_facecolor()) != grey for bar in ax.containers[0])
     widget = P.next_token_explorer(model, tok, "Hello", n=5)
     assert type(widget).__name__ == "interactive"
     assert {c.description for c in widget.children if hasattr(c, "description")} >= {"temperature", "top-p"}

@@ -112,10 +112,12 @@ def next_token_logits(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prom
 def plot_next_token(logits: Tensor, tok: PreTrainedTokenizerBase | None = None, *, temperature: float = 1.0,
                     top_k: int | None = None, top_p: float | None = None, n: int = 12, ax: Any = None,
                     title: str | None = None) -> Any:
-    """Bars of the ``n`` most likely next tokens after temperature; kept tokens coloured, dropped grey.
+    """Bars of the ``n`` most likely next tokens after temperature, and what sampling does with them.
 
-    The bar height is the probability after temperature (what top-k/top-p look at); the label
-    above a kept bar is its probability after the cut-off, renormalised (what is sampled).
+    A hollow bar is a token's probability after temperature (what top-k/top-p look at); a filled
+    green bar, with its number, is the probability it is sampled with after the cut-off,
+    renormalised over the kept tokens; a grey bar is a token the cut-off removed. Bar heights and
+    numbers show the same thing.
     """
     import matplotlib.pyplot as plt
 
@@ -124,19 +126,24 @@ def plot_next_token(logits: Tensor, tok: PreTrainedTokenizerBase | None = None, 
     probs = scaled.softmax(-1)                                                 # (V,)
     kept = sampling.kept_mask(logits, temperature=temperature, top_k=top_k, top_p=top_p)  # (V,)
     final = torch.where(kept, probs, torch.zeros_like(probs))
-    final = final / final.sum()
+    final = final / final.sum()                                                # (V,) what is sampled
     rows = sampling.next_token_table(probs, tok, n=n, kept=kept)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3))
     names = [repr(r["token"])[1:-1] or "∅" for r in rows]
-    colors = ["tab:green" if r["kept"] else "lightgrey" for r in rows]
-    ax.bar(range(len(rows)), [r["prob"] for r in rows], color=colors, edgecolor="black", linewidth=0.5)
-    for i, r in enumerate(rows):
+    x = range(len(rows))
+    ax.bar(x, [r["prob"] for r in rows], color=["none" if r["kept"] else "lightgrey" for r in rows],
+           edgecolor="grey", linewidth=0.8, label="after temperature")
+    sampled = [float(final[r["id"]]) if r["kept"] else 0.0 for r in rows]
+    ax.bar(x, sampled, width=0.55, color="tab:green", edgecolor="black", linewidth=0.5,
+           label="sampled with (after the cut, renormalised)")
+    for i, (r, q) in enumerate(zip(rows, sampled)):
         if r["kept"]:
-            ax.text(i, r["prob"], f"{final[r['id']]:.2f}", ha="center", va="bottom", fontsize=8)
+            ax.text(i, q, f"{q:.2f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(rows)), names, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("probability")
-    ax.set_ylim(0, max(r["prob"] for r in rows) * 1.2 + 1e-6)
+    ax.set_ylim(0, max(max(r["prob"] for r in rows), max(sampled)) * 1.25 + 1e-6)
+    ax.legend(fontsize=7, loc="upper right", frameon=False)
     settings = [f"T={temperature:g}"] + ([f"top-k={top_k}"] if top_k else []) + \
                ([f"top-p={top_p:g}"] if top_p is not None and top_p < 1 else [])
     ax.set_title(title or f"{', '.join(settings)}: {int(kept.sum())} token(s) can be sampled", fontsize=9)
