@@ -462,11 +462,30 @@ def load_tokenizer() -> PreTrainedTokenizerFast:
     return AutoTokenizer.from_pretrained(build("tokenizer"))
 
 
-def load(name: str, device: str | None = None, dtype: torch.dtype | None = None):
+QUANTIZATIONS = ("int8", "nf4")
+
+
+def quantization_config(quantization: str, compute_dtype: torch.dtype = torch.float32):
+    """bitsandbytes' config for "int8" (LLM.int8(), ``Linear8bitLt``) or "nf4" (4-bit NormalFloat with
+    double quantization, ``Linear4bit``, as QLoRA); both run on CPU as well as CUDA."""
+    from transformers import BitsAndBytesConfig
+    if quantization == "int8":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    if quantization == "nf4":
+        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                  bnb_4bit_compute_dtype=compute_dtype)
+    raise ValueError(f"quantization={quantization!r}: use one of {', '.join(QUANTIZATIONS)} (or None for fp32)")
+
+
+def load(name: str, device: str | None = None, dtype: torch.dtype | None = None, quantization: str | None = None):
     """Return ``(model, tokenizer)`` as ordinary Hugging Face objects, building the model if needed.
 
     ``name`` is a zoo model ("gpt-base"), or under PROFILE='hub' a Hub id ("google/flan-t5-base").
+    ``quantization`` ("int8" or "nf4") loads the Linear layers through bitsandbytes (embeddings and the
+    output head stay in full precision).
     """
+    if quantization is not None:
+        return _load_quantized(name, quantization, device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if "/" in name:
         return _load_from_hub(name, device, dtype)
     r = get_recipe(name)
@@ -481,6 +500,28 @@ def load(name: str, device: str | None = None, dtype: torch.dtype | None = None)
         hf_logging.enable_progress_bar()
     if device:
         model = model.to(device)
+    return model.eval(), AutoTokenizer.from_pretrained(path)
+
+
+def _load_quantized(name: str, quantization: str, device: str):
+    import warnings
+    config = quantization_config(quantization, torch.bfloat16 if device == "cuda" else torch.float32)
+    if "/" in name:
+        require_hub()
+        path = name
+    else:
+        r = get_recipe(name)
+        if r.kind == "tokenizer":
+            raise ValueError("'tokenizer' is not a model: use llmlab.zoo.load_tokenizer()")
+        path = build(name)
+    auto = AutoModelForSeq2SeqLM if "/" not in name and get_recipe(name).kind == "seq2seq" else AutoModelForCausalLM
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():   # bitsandbytes' CPU path still uses torch.jit.script_method
+            warnings.filterwarnings("ignore", message=".*torch.jit.script_method.*is deprecated")
+            model = auto.from_pretrained(path, quantization_config=config, device_map=device)
+    finally:
+        hf_logging.enable_progress_bar()
     return model.eval(), AutoTokenizer.from_pretrained(path)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import random
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
@@ -26,6 +25,7 @@ import torch
 
 from llmlab import train as trainer
 from llmlab.gpt import GPT, GPTConfig
+from llmlab.lm import eval_loss, eval_windows, token_stream  # noqa: F401 - shared with other labs; Lab 03 calls them as scaling.*
 
 # ---- compute -----------------------------------------------------------------------------------------
 PETAFLOP = 1e15                      # FLOP/s
@@ -139,38 +139,6 @@ def non_embedding_params(model: GPT) -> int:
     costs almost nothing per token; counting it would hide the power law (Kaplan et al., Fig. 6).
     """
     return sum(p.numel() for p in model.parameters()) - model.wte.weight.numel() - model.wpe.weight.numel()
-
-
-def token_stream(tok, texts: Sequence[str], seed: int | None = 0) -> list[int]:
-    """Documents (shuffled with ``seed``; None keeps the order) joined into one stream, EOS between."""
-    texts = list(texts)
-    if seed is not None:
-        random.Random(seed).shuffle(texts)
-    ids: list[int] = []
-    for enc in tok(texts, add_special_tokens=False)["input_ids"]:
-        ids.extend(enc + [tok.eos_token_id])
-    return ids
-
-
-def eval_windows(ids: Sequence[int], seq_len: int, n: int | None = None) -> torch.Tensor:
-    """Consecutive, non-overlapping windows of a held-out stream: a fixed evaluation set, (n, seq_len)."""
-    usable = (len(ids) // seq_len) * seq_len
-    x = torch.tensor(ids[:usable], dtype=torch.long).view(-1, seq_len)   # (W, T)
-    return x if n is None else x[:n]
-
-
-@torch.no_grad()
-def eval_loss(model: torch.nn.Module, windows: torch.Tensor, batch_size: int = 64) -> float:
-    """Mean next-token cross-entropy (nats/token) of a causal LM on (W, T) windows."""
-    model.eval()
-    device = next(model.parameters()).device
-    total, count = 0.0, 0
-    for i in range(0, len(windows), batch_size):
-        x = windows[i:i + batch_size].to(device)                   # (B, T)
-        n = x.numel() - x.shape[0]                                 # the last position has no target
-        total += model(input_ids=x, labels=x).loss.float().item() * n
-        count += n
-    return total / max(1, count)
 
 
 # ---- pretraining with held-out snapshots, and the sweep -----------------------------------------------
