@@ -48,6 +48,26 @@ def test_seq2seq_model_loads_as_seq2seq():
     assert inference.complete(model, tok, ["summarize: A: Hi.\nB: Hello."], max_new_tokens=5)[0] != ""
 
 
+@pytest.mark.parametrize("mode, layer", [("int8", "Linear8bitLt"), ("nf4", "Linear4bit")])
+def test_quantized_load_through_bitsandbytes(mode, layer):
+    import warnings
+    fp32, tok = zoo.load("gpt-base")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                 # loading stays quiet (labs show it)
+        model, _ = zoo.load("gpt-base", quantization=mode)
+    assert type(model.transformer.h[0].mlp.c_fc).__name__ == layer
+    assert model.get_memory_footprint() < 0.6 * fp32.get_memory_footprint()
+    x = tok(["Anna went to the market."], return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        gap = (model(x).logits - fp32(x).logits).abs().mean().item()
+    assert 0 < gap < 0.5                               # quantized, and still the same model
+
+
+def test_unknown_quantization_is_named():
+    with pytest.raises(ValueError, match="quantization='int4'.*int8, nf4"):
+        zoo.load("gpt-base", quantization="int4")
+
+
 def test_unknown_name_suggests_the_closest():
     with pytest.raises(ValueError, match="Did you mean 'gpt-base'"):
         zoo.load("gpt-bsae")

@@ -24,6 +24,13 @@ from llmlab.lab04 import quantize as Q
 PARTS = ("weights", "gradients", "adam", "master")
 
 
+def _num(v: Any) -> float | None:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
 # ================================================================================================
 # Exercise: what training one parameter costs
 # ================================================================================================
@@ -74,6 +81,14 @@ def check_bytes_to_train(fn: Callable[[int, bool], dict], name: str = "bytes to 
                     continue
                 per = g / n
                 hint = _PART_BUGS.get(part, {}).get(round(per, 6), "")
+                swapped = reference_bytes_to_train(n, not mixed)
+                if all(_num(got.get(k)) == swapped[k] for k in PARTS):
+                    hint = ("these are the numbers of the *other* recipe: mixed=True means 16-bit weights and "
+                            "gradients "
+                            "plus an fp32 master copy; mixed=False, everything fp32 and no master copy.")
+                elif g < 0 or (w and abs((g - w) % 2 ** 32) < 1):
+                    hint = ("an integer overflow: 32-bit integers (numpy or torch int32) stop at 2.1e9; compute with "
+                            "Python ints (`4 * n_params`).")
                 if not hint and w and abs(g - 8 * w) < 1e-6 * w:
                     hint = "that is the size in bits: a byte holds 8 bits (fp32 = 4 bytes, bf16 = 2)."
                 elif not hint and w and (abs(g - w / 1e9) < 1e-6 * w or abs(g - w / 2 ** 30) < 1e-6 * w):
@@ -117,6 +132,21 @@ def _quant_cases() -> Iterator[Case]:
     with_zero_row = torch.randn(5, 8, generator=g)
     with_zero_row[3] = 0
     yield "a matrix with an all-zero row, per row (scale must not be 0)", with_zero_row, 0
+
+
+def _keepdim_hint(err: Exception) -> str:
+    if isinstance(err, RuntimeError) and ("size of tensor" in str(err) or "shape" in str(err)):
+        return ("A size mismatch usually means the per-slice statistics lost their reduced dimensions: reduce "
+                "with keepdim=True so that they broadcast against x.")
+    if "ambiguous" in str(err):
+        return "Python's max()/min() work on numbers; on tensors use .clamp(min=...) or torch.maximum."
+    return ""
+
+
+def _zero_scale(ex: str, scale: Tensor, desc: str) -> None:
+    if not torch.all(scale > 0):
+        fail(ex, f"a scale is {scale.min().item():g} (case: {desc}): an all-zero slice gives max|x| = 0, and "
+                 "x / 0 is NaN. Clamp the scale to a tiny positive number: `.clamp(min=torch.finfo(x.dtype).tiny)`.")
 
 
 def _as_tuple(ex: str, out: Any, n: int, desc: str, what: str) -> tuple:
@@ -190,11 +220,12 @@ def check_absmax(fn: Callable[..., tuple[Tensor, Tensor]], name: str = "absmax i
     """``fn(x, dim=None) -> (q, scale)``: q = round(x / scale) in int8, scale = max|x| / 127 (per ``dim``)."""
     ex = name
     for desc, x, dim in _quant_cases():
-        out = run_case(ex, fn, desc, x, dim, names=("x", "dim"))
+        out = run_case(ex, fn, desc, x, dim, names=("x", "dim"), crash_hint=_keepdim_hint)
         q, scale = _as_tuple(ex, out, 2, desc, "(q, scale)")
         want_q, want_scale = Q.absmax_quantize(x, dim)
         q = _check_q(ex, q, want_q, desc)
         scale = _scale_broadcasts(ex, scale, x, dim, desc)
+        _zero_scale(ex, scale, desc)
         if not torch.allclose(scale.double(), want_scale.double(), rtol=1e-5, atol=0):
             dims, other = _other_dims(x, dim), None
             if dim is not None:
@@ -232,12 +263,17 @@ def check_zeropoint(fn: Callable[..., tuple[Tensor, Tensor, Tensor]], name: str 
     zero = −128 − round(min / scale), q = round(x / scale) + zero, clamped to −128 … 127."""
     ex = name
     for desc, x, dim in _quant_cases():
-        out = run_case(ex, fn, desc, x, dim, names=("x", "dim"))
+        out = run_case(ex, fn, desc, x, dim, names=("x", "dim"), crash_hint=_keepdim_hint)
         q, scale, zero = _as_tuple(ex, out, 3, desc, "(q, scale, zero)")
+        if isinstance(scale, Tensor) and not scale.is_floating_point() and isinstance(zero, Tensor) \
+                and zero.is_floating_point():
+            fail(ex, f"scale is an integer tensor and zero a float one (case: {desc}): return them in the order "
+                     "(q, scale, zero).")
         want_q, want_scale, want_zero = Q.zeropoint_quantize(x, dim)
         q = _check_q(ex, q, want_q, desc)
         scale = _scale_broadcasts(ex, scale, x, dim, desc)
         zero = _scale_broadcasts(ex, zero, x, dim, desc, "zero")
+        _zero_scale(ex, scale, desc)
         dims = _other_dims(x, dim)
         lo = x.amin() if dims is None else x.amin(dim=dims, keepdim=True)
         hi = x.amax() if dims is None else x.amax(dim=dims, keepdim=True)
@@ -254,17 +290,29 @@ def check_zeropoint(fn: Callable[..., tuple[Tensor, Tensor, Tensor]], name: str 
             else:
                 hint = "scale = (max − min) / 255, with min ≤ 0 ≤ max."
             fail(ex, f"scale differs from the reference (case: {desc}): {hint}")
+        if zero.is_floating_point() and not torch.equal(zero, torch.round(zero)):
+            fail(ex, f"zero is {zero.flatten()[0].item():g}, not an integer (case: {desc}): round the zero point — it "
+                     "is the *integer* that stands for 0.0 (`torch.round(...)`, then `.to(torch.int32)`).")
+        zero, want_zero = zero.reshape(want_zero.shape), want_zero
         if not torch.equal(zero.to(torch.int64), want_zero.to(torch.int64)):
             s = want_scale
             lo0 = lo.clamp(max=0)
-            if torch.equal(zero.to(torch.int64), (128 + torch.round(lo0 / s)).to(torch.int64)) or \
-                    torch.equal(zero.to(torch.int64), (-(-128 - torch.round(lo0 / s))).to(torch.int64)):
+            got_zero = zero.to(torch.int64)
+
+            def same(t: Tensor) -> bool:
+                return torch.equal(got_zero, t.to(torch.int64)) or \
+                    torch.equal(got_zero, t.clamp(-128, 127).to(torch.int64))
+            r = torch.round(lo0 / s)
+            if same(128 + r) or same(-128 + r):
                 hint = "the sign is flipped: zero = −128 − round(min / scale), so that min maps to −128."
-            elif torch.equal(zero.to(torch.int64), (-torch.round(lo0 / s)).to(torch.int64)):
+            elif same(-r):
                 hint = ("that is the zero point for uint8 (0 … 255); for int8 (−128 … 127) subtract 128: "
                         "zero = −128 − round(min / scale).")
-            elif torch.allclose(zero.double(), (-128 - lo0 / s).double(), atol=1e-4):
-                hint = "round the zero point to an integer: it is the *integer* that stands for 0.0."
+            elif same(-128 - torch.floor(lo0 / s)) or same(-128 - torch.ceil(lo0 / s)) or \
+                    same(-128 - torch.trunc(lo0 / s)):
+                hint = "round min / scale to the nearest integer (`torch.round`), not floor, ceil or truncation."
+            elif dim is not None and same(-128 - torch.round(x.amin().clamp(max=0) / s)):
+                hint = "use each slice's own min with its own scale (the same reduction as for the scale)."
             else:
                 hint = "zero = −128 − round(min / scale) (an integer in −128 … 127)."
             fail(ex, f"zero differs from the reference (case: {desc}): got {zero.flatten()[:4].tolist()}, "
@@ -283,6 +331,17 @@ def check_zeropoint(fn: Callable[..., tuple[Tensor, Tensor, Tensor]], name: str 
                 lambda: torch.round(x / s + z).clamp(-128, 127),
             "q = round(x / scale) + zero: the zero point already accounts for min (don't subtract min too).":
                 lambda: (torch.round((x - lo.clamp(max=0)) / s) + z).clamp(-128, 127),
+            "round(x / scale) + zero with *this* zero point; round((x − min) / scale) − 128 rounds differently "
+            "(min / scale is not an integer). Use q = round(x / scale) + zero.":
+                lambda: (torch.round((x - lo.clamp(max=0)) / s) - 128).clamp(-128, 127),
+            "round to nearest (`torch.round`), not truncation or floor.":
+                lambda: (torch.trunc(x / s) + z).clamp(-128, 127),
+            "use round-to-nearest, not floor.": lambda: (torch.floor(x / s) + z).clamp(-128, 127),
+            "zero-point int8 uses all of −128 … 127: clamp to −128, not −127.":
+                lambda: (torch.round(x / s) + z).clamp(-127, 127),
+            "round(x / scale) was cast to int8 before adding the zero point, so values past 127 wrapped around: add "
+            "the zero point first, clamp, then cast.":
+                lambda: (((torch.round(x / s) + 128) % 256 - 128) + z).clamp(-128, 127),
         }, want_q, desc)
     passed(ex, "equal to the reference (and to torch's qint8 observers) on 9 cases")
 
@@ -300,7 +359,11 @@ def check_fake_quantize(fn: Callable[..., Tensor], name: str = "fake quantizatio
              ("the same, 8 bits", torch.randn(12, 20, generator=g) * 0.1, 8, 0),
              ("2 bits (levels -1, 0, 1), per row", torch.randn(6, 10, generator=g), 2, 0),
              ("3 bits, one scale for the tensor (dim=None)", torch.randn(7, 9, generator=g) * 0.3, 3, None),
-             ("4 bits, per column (dim=1)", torch.randn(5, 16, generator=g) * 0.2, 4, 1)]
+             ("4 bits, per column (dim=1)", torch.randn(5, 16, generator=g) * 0.2, 4, 1),
+             ("4 bits, a (2, 3, 8) tensor per last-dim channel (dim=-1)", torch.randn(2, 3, 8, generator=g), 4, -1),
+             ("4 bits, a row of zeros (scale must not be 0)",
+              torch.cat([torch.zeros(1, 8), torch.randn(3, 8, generator=g)]), 4, 0),
+             ("4 bits, bfloat16 weights (keep the dtype)", (torch.randn(6, 8, generator=g) * 0.1).bfloat16(), 4, 0)]
     for desc, w0, bits, dim in cases:
         w = w0.clone().requires_grad_(True)
         out = run_case(ex, fn, desc, w, bits, dim, names=("w", "bits", "dim"))
@@ -308,11 +371,16 @@ def check_fake_quantize(fn: Callable[..., Tensor], name: str = "fake quantizatio
         if not isinstance(out, Tensor) or out.shape != w0.shape:
             fail(ex, f"return a tensor shaped like w {tuple(w0.shape)}, got "
                      f"{tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__} (case: {desc}).")
+        if out.dtype == w0.dtype and out.is_floating_point() and not torch.isfinite(out.detach().float()).all():
+            fail(ex, f"the result has NaN or inf entries (case: {desc}): an all-zero slice gives scale 0, and 0 / 0 is "
+                     "NaN. Clamp the scale to a tiny positive number: `.clamp(min=torch.finfo(w.dtype).tiny)`.")
         if out.dtype != w0.dtype:
             fail(ex, f"the result has dtype {out.dtype}; keep w's {w0.dtype} (fake quantization reads the "
                      f"integers back as floats) (case: {desc}).")
-        if not torch.allclose(out.detach(), want, atol=1e-6, rtol=1e-5):
+        tol = dict(atol=1e-6, rtol=1e-5) if w0.dtype == torch.float32 else dict(atol=1e-2, rtol=1e-2)
+        if not torch.allclose(out.detach().float(), want.float(), **tol):
             qmax = 2 ** (bits - 1) - 1
+            other = [d for d in range(w0.dim()) if d != dim % w0.dim()] if dim is not None else None
             candidates = {
                 f"use 2^(bits−1) − 1 = {qmax} levels on each side of 0, not 2^bits − 1 = {2 ** bits - 1}: "
                 f"a signed {bits}-bit integer spans −{qmax} … {qmax} here.":
@@ -325,31 +393,43 @@ def check_fake_quantize(fn: Callable[..., Tensor], name: str = "fake quantizatio
                     lambda: Q.absmax_round_trip(w0, bits, None),
                 "return the dequantized weight (levels × scale), not the integer levels.":
                     lambda: Q.absmax_round_trip(w0, bits, dim) / _scale(w0, bits, dim),
+                "round to nearest (`torch.round`), not truncation.":
+                    lambda: torch.trunc(w0 / _scale(w0, bits, dim)).clamp(-qmax, qmax) * _scale(w0, bits, dim),
+                "with dim=None there is one scale for the whole tensor, not one per row.":
+                    lambda: Q.absmax_round_trip(w0, bits, 0) if dim is None else None,
+                "you reduced max|w| over `dim` itself; per-channel scales reduce over the *other* dimensions.":
+                    lambda: Q.absmax_round_trip(w0, bits, other[0]) if other and len(other) == 1 else None,
+                **{f"the number of levels must follow `bits`: for bits={bits}, qmax = 2^(bits−1) − 1 = {qmax}; yours "
+                   f"behaves as qmax = {2 ** (b - 1) - 1} (bits={b}).": (lambda b=b: Q.absmax_round_trip(w0, b, dim))
+                   for b in range(2, 9) if b != bits},
             }
             for hint, make in candidates.items():
                 try:
                     bug = make()
                 except Exception:  # noqa: BLE001
                     continue
-                if bug.shape == out.shape and torch.allclose(out.detach(), bug, atol=1e-6, rtol=1e-5):
+                if bug is not None and bug.shape == out.shape and \
+                        torch.allclose(out.detach().float(), bug.float(), **tol):
                     fail(ex, f"the forward values differ from the reference (case: {desc}): {hint}")
-            bad = ~torch.isclose(out.detach(), want, atol=1e-6, rtol=1e-5)
+            bad = ~torch.isclose(out.detach().float(), want.float(), **tol)
             idx = tuple(int(i) for i in bad.nonzero()[0])
             fail(ex, f"the forward values differ in {int(bad.sum())} of {bad.numel()} entries (case: {desc}); first at "
                      f"{idx}: w = {w0[idx].item():.5g}, got {out[idx].item():.5g}, expected {want[idx].item():.5g}.")
         if not out.requires_grad:
             fail(ex, f"the result carries no gradient (case: {desc}): you detached everything. The trick is "
                      "w + (quantized − w).detach(): the forward sees the quantized value, the backward the identity.")
-        upstream = torch.randn(w0.shape, generator=g)
+        upstream = torch.randn(w0.shape, generator=g).to(w0.dtype)
         (grad,) = torch.autograd.grad(out, w, upstream, allow_unused=True)
-        if grad is None or not torch.any(grad):
-            fail(ex, f"the gradient reaching w is zero (case: {desc}): round() has zero gradient almost everywhere, "
-                     "so training would stop. Use the straight-through estimator: w + (quantized − w).detach().")
-        if not torch.allclose(grad, upstream, atol=1e-5, rtol=1e-4):
+        if grad is None or (grad == 0).float().mean() > 0.5:
+            fail(ex, f"the gradient reaching w is (mostly) zero (case: {desc}): round() has zero gradient almost "
+                     "everywhere, so training would stop. Use the straight-through estimator: "
+                     "w + (quantized − w).detach().")
+        if not torch.allclose(grad.float(), upstream.float(), atol=1e-5, rtol=1e-4):
             fail(ex, f"the gradient is not passed straight through (case: {desc}): dL/dw should equal dL/dout "
                      "exactly. Detach the whole correction (quantized − w), scale included, so the backward is "
                      "the identity.")
-    passed(ex, "forward equals the quantized weights, backward is the identity (straight-through) on 5 cases")
+    passed(ex, "forward equals the quantized weights, backward is the identity (straight-through) "
+               f"on {len(cases)} cases")
 
 
 def _scale(w: Tensor, bits: int, dim: int | None) -> Tensor:
