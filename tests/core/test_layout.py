@@ -53,6 +53,19 @@ def test_folders_show_the_same_sequence_of_labs():
         assert (PKG / folder / "__init__.py").is_file() and (ROOT / "tests" / folder).is_dir()
 
 
+def test_test_modules_have_unique_names():
+    """pytest imports test folders without packages by basename: two `test_checks.py` in different
+    folders stop the whole collection ("import file mismatch"), so every module name is unique."""
+    seen: dict[str, Path] = {}
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if path.name == "conftest.py":
+            continue
+        assert path.stem not in seen, (
+            f"{path.relative_to(ROOT)} and {seen[path.stem].relative_to(ROOT)} share a module name: "
+            f"rename one (e.g. test_labNN_{path.stem.removeprefix('test_')}.py)")
+        seen[path.stem] = path
+
+
 def test_import_rule():
     """A lab imports the core and never another lab; the core never imports a lab."""
     broken = []
