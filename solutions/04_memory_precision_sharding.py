@@ -91,9 +91,10 @@ pd.DataFrame({name: {f"{'mixed' if m else 'fp32'} (GB)": sum(bytes_to_train(int(
                      for m in (False, True)} for name, n in sizes.items()}).T
 
 # %% [markdown]
-# Mixed precision does not shrink the training state — 16 bytes per parameter either way — because the fp32 master
+# Mixed precision does not shrink the training state — 16 bytes per parameter either way, in the textbook count of
+# Exercise 1 — because the fp32 master
 # copy and moments stay. What it buys is speed (16-bit matmuls) and smaller activations. A 7B model needs 112 GB of
-# state alone: more than one 80 GB GPU, which is why §4 shards it.
+# state alone: more than one 80 GB GPU, which is why §5 shards it.
 #
 # ### The calculator against a measurement
 # `memory.estimate` adds the activations, computed from the shapes: per token and block, each LayerNorm keeps its
@@ -103,7 +104,8 @@ pd.DataFrame({name: {f"{'mixed' if m else 'fp32'} (GB)": sum(bytes_to_train(int(
 # tensor by tensor, and every tensor autograd saves for the backward pass through a saved-tensor hook. The state
 # parts agree by construction (it is the same arithmetic); the activation formula is the prediction that could be
 # wrong. Under `torch.autocast` (bf16) torch keeps the fp32 weights as the master copy and makes bf16 copies of the
-# matmul weights for each step — 18 bytes per parameter of state, not the textbook 16.
+# matmul weights for each step — 18 bytes per parameter of state, not the textbook 16 (which assumes 16-bit weights
+# and gradients beside the fp32 master copy).
 
 # %%
 cfg = base.config
@@ -406,7 +408,8 @@ pd.DataFrame({"held-out perplexity": ptq}).T
 # should repair. A fair test needs a control: QAT trains the model further, and further training on this text
 # helps by itself (the zoo model saw it mixed with other data). So both arms train the same steps on the same
 # batches: **(a)** plain fine-tuning, then PTQ; **(b)** QAT with `fake_quantize` in every block Linear, then the
-# same quantization.
+# same quantization. Expect the QAT arm to be *worse* in full precision than quantized: it learnt weights that work
+# after rounding, and un-rounded they are a model it never trained.
 
 # %%
 BITS, QDIM, QAT_STEPS = 4, None, profile.steps(150)
@@ -442,8 +445,10 @@ plt.show()
 # full copy of the model and a slice of every batch; after the backward pass the gradients are averaged with an
 # all-reduce, so every copy takes the same step. Memory per rank: everything. **ZeRO** (Rajbhandari et al. 2020)
 # removes the copies in stages: stage 1 shards the optimizer state (each rank updates only its share of the
-# parameters, then broadcasts them), stage 2 also the gradients (reduce-scatter instead of all-reduce), stage 3 also
-# the parameters themselves (each layer is all-gathered just before it is needed, forward and backward, and freed
+# parameters, then broadcasts them), stage 2 also the gradients (a *reduce-scatter* instead of an all-reduce: it sums
+# the gradients but leaves each rank only its shard of the sum), stage 3 also
+# the parameters themselves (each layer is *all-gathered* — every rank sends its shard to all — just before it is
+# needed, forward and backward, and freed
 # after). PyTorch's **FSDP2** (`fully_shard`) is ZeRO-3, or ZeRO-2 with `reshard_after_forward=False`.
 #
 # `sharding.launch` starts `torchrun` with 2 processes on this machine (the gloo backend on CPU; NCCL, one GPU per
@@ -483,8 +488,10 @@ per_rank
 # plus an all-gather: 2(N−1)/N of its payload; the others (N−1)/N). DDP holds everything on every rank and
 # all-reduces the gradients once per step. torch's ZeRO-1 (`ZeroRedundancyOptimizer`) holds half the optimizer
 # state, but still all-reduces every gradient and then broadcasts the updated parameters: 1.5× DDP's traffic
-# (the ZeRO paper's stage 1 reduce-scatters instead, and costs what DDP costs). ZeRO-2 holds half of everything
-# and, with a reduce-scatter of the gradients and one all-gather of the parameters, sends exactly what DDP sends.
+# (the ZeRO paper's stage 1 reduce-scatters instead, and costs what DDP costs). ZeRO-2 holds half of the gradients
+# and optimizer state; its parameter column is a snapshot after the step, when they are sharded again — from the
+# forward to the backward pass each rank holds them in full (`reshard_after_forward=False`) — and, with a
+# reduce-scatter of the gradients and one all-gather of the parameters, sends exactly what DDP sends.
 # ZeRO-3 all-gathers the parameters twice (forward and backward): 1.5× — the price of freeing them between uses.
 # The losses agree in every row: the strategies change where the numbers live, not the numbers.
 
