@@ -1,0 +1,64 @@
+"""Lab 06's benchmark helpers: intervals, contamination, the judge's features, and lm-eval offline."""
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+import torch
+
+from llmlab import tinyworld, zoo
+from llmlab.lab06 import benchmark, failures, harness, judge
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def test_wilson_interval_known_values():
+    lo, hi = benchmark.wilson(8, 10)                      # textbook: (0.490, 0.943)
+    assert (round(lo, 3), round(hi, 3)) == (0.49, 0.943)
+    assert benchmark.wilson(0, 20)[0] == 0.0 and benchmark.wilson(20, 20)[1] == 1.0
+
+
+def test_bootstrap_covers_the_mean():
+    x = np.random.default_rng(0).normal(size=200)
+    lo, hi = benchmark.bootstrap(lambda i: x[i].mean(), len(x), iters=300)
+    assert lo < x.mean() < hi and hi - lo < 0.4
+
+
+def test_items_are_test_splits_and_contamination_finds_a_planted_item():
+    items = benchmark.items()
+    assert {k: len(v) for k, v in items.items()} == {"sentiment": 200, "summarize": 100, "translate": 100, "qa": 120}
+    for rows in items.values():
+        assert all("-test-" in r["id"] for r in rows)
+    index = benchmark.contamination_index(benchmark.training_texts())
+    leaked = tinyworld.rows("translation", "train")[3]
+    planted = dict(items, translate=items["translate"] + [{"id": "x", "input": leaked["en"], "target": leaked["toy"]}])
+    res = {r["task"]: r for r in benchmark.contamination(planted, index)}
+    assert res["translate"]["flagged ids"] == ["x"]
+    assert res["summarize"]["flagged"] == 0 and res["qa"]["flagged"] == 0
+
+
+def test_judge_learns_the_reader_on_held_out_dialogues():
+    tr = failures.candidates(tinyworld.rows("dialogsum", "train")[:100], seed=0)
+    te = failures.candidates(tinyworld.rows("dialogsum", "test")[:40], seed=1)
+    j = judge.train(judge.features(tr), torch.tensor([e["good"] for e in tr]))
+    acc = (j.predict(judge.features(te)) == torch.tensor([e["good"] for e in te])).float().mean()
+    assert acc > 0.9
+    assert set(e["kind"] for e in te) == set(failures.KINDS)
+
+
+def test_lm_eval_equals_our_scoring_offline(tmp_path, monkeypatch):
+    def refuse(self, address, *a, **k):
+        raise OSError(f"network disabled in this test ({address})")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    model, tok = zoo.load("gpt-instruct")
+    items = {k: v[:30] for k, v in benchmark.items().items() if k in ("sentiment", "qa")}
+    prompts = {k: [benchmark.instruct(k, r["input"]) for r in rows] for k, rows in items.items()}
+    tasks = harness.write_tasks(items, prompts, tmp_path)
+    scores, samples = harness.evaluate(model, tok, tasks, tmp_path, samples=True)
+    for k, rows in items.items():
+        ours = benchmark.choice_logprobs(model, tok, prompts[k], [r["choices"] for r in rows])
+        assert np.allclose(np.array(ours, dtype=object).tolist(), samples[f"tw_{k}"], atol=1e-4) or all(
+            np.allclose(a, b, atol=1e-4) for a, b in zip(ours, samples[f"tw_{k}"]))
+        acc = np.mean([r["choices"][int(np.argmax(x))] == r["target"] for r, x in zip(rows, ours)])
+        assert scores[f"tw_{k}"] == pytest.approx(acc)
