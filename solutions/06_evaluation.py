@@ -16,7 +16,7 @@
 #   benchmark's items were not in the training data;
 # - run the same multiple-choice tasks through lm-evaluation-harness and get the same numbers.
 #
-# **Time.** Running top to bottom: about 2–3 minutes on 2 CPU cores (`PROFILE = "cpu"`). Working through it:
+# **Time.** Running top to bottom: about 1 minute on 2 CPU cores (`PROFILE = "cpu"`). Working through it:
 # 60–90 minutes. Three exercises (§1 and §2), each followed by a check cell.
 #
 # ROUGE here is rouge_score's **without stemming** (`use_stemmer=False`, as `llmlab.metrics` and the zoo report

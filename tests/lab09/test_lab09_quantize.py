@@ -7,7 +7,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
-from llmlab.lab09 import quantize
+from llmlab.lab09 import pruning, quantize
 
 from lab09_models import tiny_gpt
 
@@ -62,3 +62,16 @@ def test_latency_per_token_is_positive(gpt):
         def __call__(self, text, return_tensors=None):
             return type("E", (), {"input_ids": torch.tensor([[2, 3, 4]])})()
     assert 0 < quantize.latency_per_token(gpt, Tok(), ["a", "b"], new_tokens=4) < 1.0
+
+
+def test_interleaved_latency_times_every_model(gpt):
+    class Tok:
+        pad_token_id = 0
+
+        def __call__(self, text, return_tensors=None):
+            return type("E", (), {"input_ids": torch.tensor([[2, 3, 4]])})()
+    small = pruning.prune_neurons(gpt, 0.5)
+    got = quantize.interleaved_latency({"dense": gpt, "half the neurons": small}, Tok(), ["a", "b", "c"],
+                                       new_tokens=4, rounds=2)
+    assert list(got) == ["dense", "half the neurons"]
+    assert all(0 < s < 1.0 for s in got.values())

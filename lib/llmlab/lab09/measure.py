@@ -101,21 +101,24 @@ def measure(name: str, family: str, model: PreTrainedModel, tok: PreTrainedToken
 FAMILY_MARKERS = {"baseline": "*", "quantized": "s", "pruned": "o", "distilled": "D"}
 
 
-def plot_tradeoff(variants: Sequence[Variant], ax=None, quality: str = "accuracy"):
-    """Size (x) vs quality (y), marker area ∝ latency per token: every variant on one picture."""
+def plot_tradeoff(variants: Sequence[Variant], ax=None, quality: str = "accuracy", n_eval: int | None = None):
+    """Size (x) vs quality (y), marker area ∝ latency per token: every variant on one picture. With ``n_eval``
+    (the number of examples behind an accuracy) each point gets a ± 1 standard-error bar."""
     import matplotlib.pyplot as plt
     ax = ax or plt.gca()
     lat = [v.ms_per_token for v in variants]
     lo, hi = min(lat), max(lat)
-    for v in variants:
+    for i, v in enumerate(variants):
+        y = getattr(v, quality)
         size = 30 + 270 * (v.ms_per_token - lo) / max(1e-9, hi - lo)
-        ax.scatter(v.memory_mb, getattr(v, quality), s=size, marker=FAMILY_MARKERS.get(v.family, "o"),
-                   alpha=0.6, label=v.family)
-        ax.annotate(v.name, (v.memory_mb, getattr(v, quality)), fontsize=7, xytext=(4, 3),
+        if n_eval and quality == "accuracy":
+            ax.errorbar(v.memory_mb, y, yerr=(y * (1 - y) / n_eval) ** 0.5, color="grey", lw=0.8, capsize=2)
+        ax.scatter(v.memory_mb, y, s=size, marker=FAMILY_MARKERS.get(v.family, "o"), alpha=0.6, label=v.family)
+        ax.annotate(v.name, (v.memory_mb, y), fontsize=7, xytext=(6, 8 if i % 2 else -10),   # alternate: less overlap
                     textcoords="offset points")
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), fontsize=8, loc="lower right")
+    ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_xlabel("memory (MB)")
     ax.set_ylabel(f"held-out {quality}")
     ax.set_title(f"size vs quality; marker area ∝ latency per token ({lo:.2f}–{hi:.2f} ms)", fontsize=9)

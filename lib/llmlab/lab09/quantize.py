@@ -101,3 +101,25 @@ def latency_per_token(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prom
         model.generate(x, **kwargs)
         times.append((time.perf_counter() - start) / new_tokens)
     return sorted(times)[len(times) // 2]
+
+
+@torch.no_grad()
+def interleaved_latency(models: dict[str, PreTrainedModel], tok: PreTrainedTokenizerBase, prompts: Sequence[str],
+                        new_tokens: int = 32, rounds: int = 3) -> dict[str, float]:
+    """Seconds per generated token for several models, timed side by side: in each round every model generates
+    for every prompt, so a burst of load on a shared machine hits all of them alike; per prompt the fastest round
+    counts (bursts only ever add time), and the median over prompts is reported."""
+    ids = [tok(p, return_tensors="pt").input_ids[:, -128:] for p in prompts]
+    kwargs = dict(max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+                  pad_token_id=tok.pad_token_id)
+    best = {name: [float("inf")] * len(ids) for name in models}
+    for name, model in models.items():                             # warm-up
+        model.eval().generate(ids[0].to(next(model.parameters()).device), **kwargs)
+    for _ in range(rounds):
+        for name, model in models.items():
+            device = next(model.parameters()).device
+            for i, x in enumerate(ids):
+                start = time.perf_counter()
+                model.generate(x.to(device), **kwargs)
+                best[name][i] = min(best[name][i], (time.perf_counter() - start) / new_tokens)
+    return {name: sorted(t)[len(t) // 2] for name, t in best.items()}

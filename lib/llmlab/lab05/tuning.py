@@ -1,0 +1,101 @@
+"""Full fine-tuning, peft LoRA and peft prompt tuning on the same data and steps, each measured.
+
+    run = tune(model, pairs, "lora", steps=200, lora_r=4, targets=("q", "v"))
+    run.trainable, run.share, run.seconds, run.memory            # memory: bytes measured in one training step
+
+Every method trains through ``llmlab.train.train`` (the package's loop: AdamW, warm-up + cosine,
+clipping) on the same batches (the same batcher seed), so only the method differs.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from llmlab import train as trainer
+
+# learning rates per method: LoRA and prompt tuning update few, zero- or randomly-initialised
+# parameters and want a larger step than full fine-tuning (as in the LoRA and prompt-tuning papers)
+LR = {"full": 3e-3, "lora": 1e-2, "prompt": 3e-2}
+
+
+@dataclass
+class Run:
+    method: str
+    model: nn.Module
+    trainable: int
+    total: int
+    seconds: float
+    memory: dict[str, int] = field(default_factory=dict)
+    loss: list[float] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        return self.trainable / self.total
+
+
+def count(model: nn.Module) -> tuple[int, int]:
+    """(trainable, total) parameters; peft's prompt encoder counts among the trainable ones."""
+    params = {id(p): p for p in model.parameters()}.values()
+    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
+def wrap(model: nn.Module, method: str, *, lora_r: int = 4, lora_alpha: float | None = None,
+         targets: tuple[str, ...] = ("q", "v"), virtual_tokens: int = 20, adapter: str = "default") -> nn.Module:
+    """``model`` ready for ``method``: itself ("full"), or a peft model with a LoRA adapter or a soft prompt."""
+    from peft import LoraConfig, PromptTuningConfig, TaskType, get_peft_model
+    seq2seq = bool(getattr(model.config, "is_encoder_decoder", False))
+    task = TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM
+    if method == "full":
+        return model
+    if method == "lora":
+        config = LoraConfig(task_type=task, r=lora_r, lora_alpha=lora_alpha or 2 * lora_r, lora_dropout=0.0,
+                            target_modules=list(targets), fan_in_fan_out=not seq2seq)
+    elif method == "prompt":
+        config = PromptTuningConfig(task_type=task, num_virtual_tokens=virtual_tokens)
+    else:
+        raise ValueError(f"method {method!r}: use 'full', 'lora' or 'prompt'")
+    return get_peft_model(model, config, adapter_name=adapter)
+
+
+def training_memory(model: nn.Module, batch: trainer.Batch) -> dict[str, int]:
+    """Bytes held during one AdamW training step, counted from the tensors themselves: parameters,
+    gradients, the optimizer's state (two moments per trainable parameter) and the activations that
+    autograd saves for the backward pass (through ``saved_tensors_hooks``; a tensor saved twice counts once)."""
+    model = copy.deepcopy(model).train()
+    seen: dict[int, int] = {}
+
+    def pack(t: torch.Tensor):
+        if t.requires_grad and t.grad_fn is None:          # a parameter (a leaf), already counted
+            return t
+        seen.setdefault(t.untyped_storage().data_ptr(), t.untyped_storage().nbytes())
+        return t
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-6)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss = model(**batch).loss
+    loss.backward()
+    opt.step()
+    unique = {id(p): p for p in model.parameters()}.values()
+    nbytes = lambda t: t.numel() * t.element_size()  # noqa: E731
+    state = sum(nbytes(v) for s in opt.state.values() for v in s.values() if torch.is_tensor(v) and v.dim() > 0)
+    return {"params": sum(nbytes(p) for p in unique),
+            "grads": sum(nbytes(p.grad) for p in params if p.grad is not None),
+            "optimizer": state, "activations": sum(seen.values())}
+
+
+def tune(model: nn.Module, pairs, method: str, steps: int, *, pad_id: int, batch_size: int = 16, seed: int = 0,
+         lr: float | None = None, **wrap_kwargs) -> Run:
+    """Fine-tune a copy of ``model`` with ``method`` on ``pairs`` for ``steps`` steps; measured."""
+    torch.manual_seed(seed)
+    tuned = wrap(copy.deepcopy(model), method, **wrap_kwargs)
+    trainable, total = count(tuned)
+    batcher = trainer.seq2seq_batcher(pairs, batch_size, pad_id, seed=seed)
+    memory = training_memory(tuned, batcher(0))
+    batcher = trainer.seq2seq_batcher(pairs, batch_size, pad_id, seed=seed)   # the same batches for every method
+    start = time.perf_counter()
+    log = trainer.train(tuned, batcher, steps, lr=lr or LR[method], warmup=10, progress=False, amp_dtype=None)
+    return Run(method, tuned.eval(), trainable, total, time.perf_counter() - start, memory, log.loss)
