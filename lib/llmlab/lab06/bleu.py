@@ -81,20 +81,14 @@ class BLEUResult(NamedTuple):
     ref_len: int
 
 
-def bleu_from_stats(stats: Stats, smooth_method: str = "exp", smooth_value: float | None = None,
-                    effective_order: bool = False) -> BLEUResult:
-    """sacrebleu's ``BLEU.compute_bleu``: smoothing, effective order, the geometric mean, the brevity penalty."""
-    if smooth_method not in SMOOTH_DEFAULTS:
-        raise ValueError(f"smooth_method must be one of {list(SMOOTH_DEFAULTS)}, got {smooth_method!r}")
-    if smooth_value is None:
-        smooth_value = SMOOTH_DEFAULTS[smooth_method]
-    matches, totals = list(stats.matches), list(stats.totals)
-    bp = brevity_penalty(stats.hyp_len, stats.ref_len)
-    precisions = [0.0] * MAX_ORDER
-    if not any(matches):
-        return BLEUResult(0.0, tuple(precisions), bp, stats.hyp_len, stats.ref_len)
-    smooth_exp, order = 1.0, MAX_ORDER
-    for n in range(1, MAX_ORDER + 1):
+def smoothed_precisions(matches: Sequence[float], totals: Sequence[float], smooth_method: str,
+                        smooth_value: float | None, effective_order: bool) -> tuple[list[float], int]:
+    """sacrebleu's per-order precisions (0-100) after smoothing, and how many orders the mean runs over.
+    An order with no hypothesis n-grams ends the loop unsmoothed (its precision stays 0)."""
+    matches, totals = list(matches), list(totals)
+    max_order = len(matches)
+    precisions, smooth_exp, order = [0.0] * max_order, 1.0, max_order
+    for n in range(1, max_order + 1):
         if smooth_method == "add-k" and n > 1:
             matches[n - 1] += smooth_value
             totals[n - 1] += smooth_value
@@ -110,6 +104,22 @@ def bleu_from_stats(stats: Stats, smooth_method: str = "exp", smooth_value: floa
                 precisions[n - 1] = 100.0 * smooth_value / totals[n - 1]
         else:
             precisions[n - 1] = 100.0 * matches[n - 1] / totals[n - 1]
+    return precisions, order
+
+
+def bleu_from_stats(stats: Stats, smooth_method: str = "exp", smooth_value: float | None = None,
+                    effective_order: bool = False) -> BLEUResult:
+    """sacrebleu's ``BLEU.compute_bleu``: smoothing, effective order, the geometric mean, the brevity penalty."""
+    if smooth_method not in SMOOTH_DEFAULTS:
+        raise ValueError(f"smooth_method must be one of {list(SMOOTH_DEFAULTS)}, got {smooth_method!r}")
+    if smooth_value is None:
+        smooth_value = SMOOTH_DEFAULTS[smooth_method]
+    matches, totals = list(stats.matches), list(stats.totals)
+    bp = brevity_penalty(stats.hyp_len, stats.ref_len)
+    precisions = [0.0] * MAX_ORDER
+    if not any(matches):
+        return BLEUResult(0.0, tuple(precisions), bp, stats.hyp_len, stats.ref_len)
+    precisions, order = smoothed_precisions(matches, totals, smooth_method, smooth_value, effective_order)
     log_mean = sum(math.log(p) if p > 0 else -9999999999 for p in precisions[:order]) / order
     return BLEUResult(bp * math.exp(log_mean), tuple(precisions), bp, stats.hyp_len, stats.ref_len)
 

@@ -255,7 +255,6 @@ def _bleu_variant(hyps, refs, smooth_method="exp", effective_order=False, clip=T
 
     def score(st, sm):
         c, r, m, t = st
-        m, t = list(m), list(t)
         pen = {"right": (1.0 if c >= r else (math.exp(1 - r / c) if c > 0 else 0.0)),
                "none": 1.0,
                "wrong way": (1.0 if c <= r else math.exp(1 - c / r) if r > 0 else 0.0),
@@ -263,24 +262,7 @@ def _bleu_variant(hyps, refs, smooth_method="exp", effective_order=False, clip=T
         if not any(m):
             return 0.0
         sm = sm if smoothing else "none"
-        sv = B.SMOOTH_DEFAULTS.get(sm)
-        prec, e, order = [0.0] * max_order, 1.0, max_order
-        for n in range(1, max_order + 1):
-            if sm == "add-k" and n > 1:
-                m[n - 1] += sv
-                t[n - 1] += sv
-            if t[n - 1] == 0:
-                break
-            if effective_order:
-                order = n
-            if m[n - 1] == 0:
-                if sm == "exp":
-                    e *= 2
-                    prec[n - 1] = 100.0 / (e * t[n - 1])
-                elif sm == "floor":
-                    prec[n - 1] = 100.0 * sv / t[n - 1]
-            else:
-                prec[n - 1] = 100.0 * m[n - 1] / t[n - 1]
+        prec, order = B.smoothed_precisions(m, t, sm, B.SMOOTH_DEFAULTS.get(sm), effective_order)
         if mean == "arithmetic":
             value = pen * sum(prec[:order]) / order
         else:
