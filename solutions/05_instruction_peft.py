@@ -122,11 +122,12 @@ pd.concat({"course: FLAN-T5-base on DialogSum": course, f"ours: {profile.models[
 
 # %% [markdown]
 # What the numbers say (the table above is this run's; the text was written from it):
-# - **Full fine-tuning teaches the facts**: slot accuracy — names, items, days and prices copied from the dialogue —
-#   rises from the base's ≈ 0.08, and ROUGE follows. The summaries keep the base's sentence shapes; what changes is
-#   whose kettle and which day.
+# - **Full fine-tuning starts to copy the facts**: slot accuracy — names, items, days and prices copied from the
+#   dialogue — rises from the base's ≈ 0.08 to ≈ 0.15, and ROUGE-L by ≈ 0.1. That is a start, not mastery: most
+#   summaries still get a name, an item or a price wrong (the example above), and 200 steps at this size do not
+#   get further.
 # - **LoRA does not reach the course's "≥ 90% of full fine-tuning's gain" here.** With 1.4% of the parameters, at
-#   the same steps, it gets only a small part of the gain (the line above). While preparing the lab we tried harder
+#   the same steps, it gets almost none of the gain (the line above). While preparing the lab we tried harder
 #   LoRAs: r = 8 on `q, k, v, o` (5.4%) reached ROUGE-L 0.24 and r = 8 on every linear layer (9.4%) 0.23, where full
 #   fine-tuning reached 0.30–0.33 in the same 200 steps; a larger LoRA learning rate (3e-2) diverged, other
 #   scalings (alpha 8–32) and learning rates (1e-3–1e-2) stayed at 0.21–0.22, and 400 steps did not help (0.211).
@@ -140,7 +141,7 @@ pd.concat({"course: FLAN-T5-base on DialogSum": course, f"ours: {profile.models[
 #   the same on large models where the new skill is far from pretraining; §4's forgetting table shows the other half
 #   of their title.
 # - **Prompt tuning lags**, as the course says for models far below ~10B parameters: 20 or 100 virtual tokens move
-#   ROUGE-L by a few hundredths at most. 100 tokens cost 5× the trainable parameters and ~1.5–2× the time (the input
+#   ROUGE-L by about one hundredth at most. 100 tokens cost 5× the trainable parameters and ~1.5–2× the time (the input
 #   grows by 100 positions), for little more.
 # - **Memory**: full fine-tuning holds a gradient and two AdamW moments for every parameter (3 × 3.9 MB here); LoRA
 #   and prompt tuning hold them only for their few parameters. The activations — the biggest item at batch 16 — are
@@ -294,11 +295,12 @@ forget
 # Summarization-only fine-tuning all but erases translation (BLEU in the table: from ≈ 9 to ≈ 0 — the model now
 # summarizes whatever it is given); mixing translations into the fine-tuning data keeps most of it, at the cost of
 # most of the summarization gain at the same steps — half the batches are now translations, and 200 steps are too
-# few for both. LoRA keeps the base intact: the
-# adapter-off row is the base row, bit for bit, and the base can serve each task with its own adapter, chosen per
-# request (`set_adapter`). Note what the translation adapter shows at this size: translation BLEU does not improve
-# on the base in 100 steps, while the summaries collapse, because under that adapter the model reads every input as
-# a translation request — adapters specialise; they do not add skills for free.
+# few for both. LoRA keeps the base intact: the adapter-off row is the base row, bit for bit, and adapters can be
+# chosen per request (`set_adapter`). But read the LoRA rows with §2 in mind: the summarization adapter "forgets"
+# little partly because it learnt little (ROUGE-L +0.003), and it still costs translation ≈ 1.4 BLEU while it is on.
+# The translation adapter does not improve translation on the base in 100 steps, while the summaries collapse,
+# because under that adapter the model reads every input as a translation request — adapters specialise; they do
+# not add skills for free, and at this size they add little.
 #
 # ## 5. The trainers the field uses
 #
@@ -352,16 +354,20 @@ report.expect(max(gain["prompt tuning, 20 tokens"], gain["prompt tuning, 100 tok
               "prompt tuning lags full fine-tuning at this size (20 and 100 virtual tokens)",
               detail=f"gains {gain['prompt tuning, 20 tokens']:+.3f}, {gain['prompt tuning, 100 tokens']:+.3f} vs "
                      f"{gain['full fine-tuning']:+.3f}")
-report.expect(diff < 1e-5 and diff_merged < 1e-5, "your LoRA layer equals peft's, merged or not",
+report.expect(lora_fraction < 0.5, "at this size LoRA falls far short of full fine-tuning's gain (the course's "
+              "90% is a large-model result)", detail=f"{lora_fraction:.0%} of the gain")
+report.expect(diff < 1e-5 and diff_merged < 1e-5, "the LoRA layer in use (yours, or the reference standing in) "
+              "equals peft's, merged or not",
               detail=f"{diff:.1g} / {diff_merged:.1g}")
-report.expect(timing["LoRA merged"] < 1.15 * timing["base"], "a merged adapter costs no extra time",
+report.expect(timing["LoRA merged"] < 1.15 * timing["base"] < 1.15 * timing["LoRA unmerged"],
+              "a merged adapter costs no extra time; an unmerged one does",
               detail=f"merged {timing['LoRA merged'] * 1e3:.3f} ms vs base {timing['base'] * 1e3:.3f} ms")
 bleu = forget["translation BLEU"]
 report.expect(bleu["full FT, summarization only"] < bleu["base"] - 1.0,
               "single-task fine-tuning makes the model forget translation",
               detail=f"BLEU {bleu['base']:.2f} -> {bleu['full FT, summarization only']:.2f}")
-report.expect(bleu["full FT, multi-task"] > bleu["full FT, summarization only"] + 1.0,
-              "multi-task fine-tuning keeps translation",
+report.expect(bleu["full FT, multi-task"] > 0.5 * bleu["base"],
+              "multi-task fine-tuning keeps most of translation",
               detail=f"BLEU {bleu['full FT, multi-task']:.2f} vs {bleu['full FT, summarization only']:.2f}")
 report.expect(adapter_off_exact and bleu["LoRA, adapter off"] == bleu["base"],
               "LoRA with its adapter off is exactly the original model",

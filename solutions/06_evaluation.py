@@ -143,7 +143,9 @@ for s in ["Mike's tea, really!", "It costs 3.5 or 1,000 coins.", "(x-ray) & <ski
 # Return sacrebleu's corpus BLEU (0–100) of `hypotheses` against one reference each, with `smooth_method` one of
 # `"exp"`, `"none"`, `"floor"`, `"add-k"`. sacrebleu's details: BLEU is 0 when no n-gram matches at all; the
 # log of a zero precision (no smoothing) counts as −9,999,999,999; with `effective_order`, stop at the first
-# order with no hypothesis n-grams. Do not change the input lists.
+# order with no hypothesis n-grams. Without `effective_order`, an order with no hypothesis n-grams at all (a
+# two-word hypothesis has no 3-grams) is never smoothed: it counts as −9,999,999,999 whatever `smooth_method`
+# says — only orders that have n-grams but no matches are smoothed. Do not change the input lists.
 
 # %%
 import math
@@ -227,9 +229,9 @@ pd.DataFrame(rows).set_index("hypothesis")
 
 # %% [markdown]
 # "tea tea tea …" gets 1/13 unigram precision, not 13/13, because clipping lets one "tea" match; "I am happy."
-# keeps a fair unigram precision but its brevity penalty is ~0.2; a longer hypothesis pays no length penalty but
-# loses precision. Without smoothing, any sentence missing a matching 4-gram scores (almost) 0. And the corpus
-# score is not the mean of the sentence scores.
+# keeps a perfect unigram precision but its brevity penalty is 0.05 (exp(1 − 16/4)); a longer hypothesis pays no
+# length penalty but loses precision. Without smoothing, any sentence missing a matching 4-gram scores (almost) 0.
+# And the corpus score is not the mean of the sentence scores.
 #
 # ## 3. The same numbers through Hugging Face `evaluate`, offline
 #
@@ -263,7 +265,8 @@ pd.DataFrame({"evaluate (use_aggregator=False, mean)": ev_mean, "yours": ours_me
 # %% [markdown]
 # The per-pair scores averaged agree with yours to ~1e-16. The module's default (`use_aggregator=True`, as on the
 # Hub) is rouge_score's `BootstrapAggregator`: the *median of 1,000 bootstrap means*, close to the mean but not it,
-# and random — one reason two papers' "ROUGE" for the same outputs can differ in the third digit.
+# and random (here it agrees with the mean to the digits shown, but it is a different statistic) — one reason two
+# papers' "ROUGE" for the same outputs need not be the same number.
 #
 # ## 4. Where the metrics fail
 #
@@ -280,8 +283,8 @@ course
 # "It is not cold outside." scores exactly what "It is very cold outside." scores — one word added either way —
 # though it says the opposite; "Mike really does not love drinking tea." keeps ROUGE-1 0.67, while the faithful
 # "Mike adores sipping tea." gets 0.44 and "The weather out there is freezing." 0.20. Reordering the words
-# ("Drinking tea really loves Mike.") keeps ROUGE-1 at 1.0; only ROUGE-L and BLEU notice. N-gram metrics measure
-# shared words, not shared meaning.
+# ("Drinking tea really loves Mike.") keeps ROUGE-1 at 1.0; only ROUGE-2, ROUGE-L and BLEU notice. N-gram metrics
+# measure shared words, not shared meaning.
 #
 # **On TinyWorld the truth is known.** For each held-out dialogue we build candidates by known edits of its gold
 # summary: *lightly edited* ("In short: " + gold) and a *paraphrase* with every fact (good), a *wrong fact* (one
@@ -323,7 +326,9 @@ by_kind.loc[list(failures.KINDS)]
 # No ROUGE-L threshold can be right: the negated and wrong-fact summaries score as high as the lightly edited
 # ones (~0.9), and the paraphrase lower than all three. Slot accuracy catches the wrong fact and the vague
 # sentence, but a negation keeps every fact and the pasted dialogue contains them all, so it accepts both.
-# The judge, which sees both and a few cheap cues, agrees with the reader on almost every held-out candidate.
+# The judge, which sees both and a few cheap cues, agrees with the reader on almost every held-out candidate —
+# which is close to built in: the "reader" is the rule that made each edit, and the judge has a hand-made feature
+# for each kind of edit (negation words, dialogue markup). A real reader and real failures are harder.
 #
 # **But a learned judge knows only the failures it was shown.** Train it again, each time without one kind of
 # bad candidate, and score it on that kind alone:
@@ -355,7 +360,7 @@ pd.DataFrame(unseen).T
 # t5-base with its task prefixes); a task a model was never built for is left out. Every score comes with a 95%
 # interval from the number of items: **Wilson**'s for accuracies, a **bootstrap** over items (1,000 resamples)
 # for ROUGE-L, slot accuracy and corpus BLEU. This lab adds models with one line each in `CONTENDERS`; Lab 05's
-# fine-tuned summarizers join the table that way when that lab lands.
+# fine-tuned summarizers are not in it yet (they are not zoo models: a later version will add them that way).
 
 # %%
 bench_items = benchmark.items()
@@ -400,7 +405,7 @@ plt.tight_layout(); plt.show()
 # - **Sentiment** is solved by every decoder (0.94–0.96; their intervals overlap, so the table does not rank them).
 # - **Summarization** separates the models: gpt-instruct and t5-base were trained on it, the base LMs were not.
 #   Slot accuracy is below 0.1 for all of them: they write summary-shaped text with the wrong names and numbers
-#   (Lab 05 fine-tunes until the facts are copied).
+#   (Lab 05's fine-tuning lifts it to ≈ 0.15: a start).
 # - **Translation** is weak everywhere but t5-base's BLEU, whose interval is wide (100 sentences, a corpus metric
 #   moved by a few long matches).
 # - **Fact recall** is at chance (0.25) within the intervals for every model: none of them learnt the facts of
@@ -481,7 +486,9 @@ pd.concat({"13-grams, clean splits": clean.set_index("task")[["items", "flagged"
 
 # %% [markdown]
 # With 13-grams, summarization, translation and fact recall come out clean (largest overlaps well under the
-# threshold) and the planted dialogue is found with overlap 1.0. The sentiment split is *not* entirely clean, and
+# threshold) and the planted dialogue is found with overlap 1.0. Know what this check can see: a translation or
+# question shorter than 13 words has no 13-gram, so it is flagged only if it equals a whole training text — for
+# those splits "clean" means little more than "no duplicated rows". The sentiment split is *not* entirely clean, and
 # the check says so: a few short reviews (count in the table) consist wholly of word sequences that occur in
 # the training data — the test split shares no whole row with the training split, but TinyWorld writes reviews
 # from a few dozen stock sentences, and the same sentences in the same order recur inside training documents
@@ -558,8 +565,8 @@ report.expect(by_kind.loc["negated", f"agrees: slots ≥ {t_slot:.2f}"] < 0.5
               "slot accuracy accepts negations and copied dialogues (it only sees the facts)",
               detail=f"agreement on negated {by_kind.loc['negated', f'agrees: slots ≥ {t_slot:.2f}']:.2f}, "
                      f"copied {by_kind.loc['copied dialogue', f'agrees: slots ≥ {t_slot:.2f}']:.2f}")
-report.expect(min(v["never seen"] for v in unseen.values()) < 0.5,
-              "a judge misses a failure kind it was never trained on",
+report.expect(max(v["never seen"] for v in unseen.values()) < 0.5,
+              "a judge misses each failure kind it was never trained on",
               detail=", ".join(f"{k} {v['never seen']:.2f}" for k, v in unseen.items()))
 inst, base = score("gpt-instruct", "summarization", "ROUGE-L"), score("gpt-base", "summarization", "ROUGE-L")
 report.expect(inst.low > base.high, "the benchmark separates a model trained on a skill from one that was not "
