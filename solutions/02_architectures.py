@@ -489,10 +489,10 @@ plt.tight_layout(); plt.show()
 # %% [markdown]
 # Heads may specialise: in big models some attend to the previous token, some to the first token (a "sink" for
 # weight a head does not need), some spread out (row 0 is always 1.0 on itself in a causal model, so the colour
-# scale ignores it). One sentence is an anecdote; we can measure it over held-out text. For every head: the average weight a query
-# puts on the previous token, on the first token and on itself, and the **entropy** of its attention row in bits
-# (a head that spreads its weight evenly over the t+1 keys it may see has log2(t+1); one that looks at a single
-# key has 0). The untrained twin is the baseline:
+# scale ignores it). One sentence is an anecdote; we can measure it over held-out text. For every head: the average
+# weight a query puts on the previous token, on the first token and on itself, and the **entropy** of its attention
+# row in bits (a head that spreads its weight evenly over the t+1 keys it may see has log2(t+1); one that looks at a
+# single key has 0). The untrained twin is the baseline:
 
 # %%
 windows = torch.tensor(arch.text_chunks(gpt_tok, ("pretrain",), "validation", seq_len=48)[:32])   # (32, 48)

@@ -60,7 +60,9 @@ def test_manifest_matches_files():
 
 def test_data_size_is_small():
     total = sum(p.stat().st_size for p in DATA.glob("*/*.jsonl"))
-    assert total < 12_000_000, f"data/ is {total / 1e6:.1f} MB"
+    # 21.7 MB with all ten labs' families (stop 19): the families of Labs 07, 08 and 10 keep each row
+    # self-contained (prompt and request both stored), which costs bytes but lets a student read a row alone
+    assert total < 25_000_000, f"data/ is {total / 1e6:.1f} MB"
 
 
 def test_a_new_or_subset_family_does_not_change_the_others(tmp_path):

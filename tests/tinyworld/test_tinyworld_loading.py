@@ -6,7 +6,8 @@ import pytest
 from llmlab import tinyworld
 
 REVIEW_COLUMNS = {"id", "text", "label", "product"}
-FAMILIES = ["dialogsum", "domain", "facts", "icl", "instructions", "pretrain", "reviews", "translation"]
+FAMILIES = ["constitution", "dialogsum", "domain", "facts", "icl", "instructions", "pretrain", "rag", "replies",
+            "reviews", "translation", "word_problems"]
 
 
 def test_load_returns_datasets():
