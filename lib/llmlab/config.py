@@ -45,6 +45,10 @@ ZOO_MODELS = {
     "base": "gpt-base",          # decoder-only LM pretrained on TinyWorld text
     "instruct": "gpt-instruct",  # the base LM after multitask instruction tuning
     "seq2seq": "t5-base",        # encoder-decoder (T5-style) for summarization / translation
+    "chat": "gpt-chat",          # gpt-instruct tuned on shop replies, rude ~40% of the time (RLHF policy)
+    "cai": "gpt-cai",            # gpt-chat also trained to critique, revise and judge (Lab 08)
+    "rag": "gpt-rag",            # gpt-base tuned to read retrieved chunks and take ReAct steps (Lab 10)
+    "pal": "gpt-pal",            # gpt-base tuned to answer word problems by chain of thought or a program (Lab 10)
 }
 
 PROFILES: dict[str, Profile] = {

@@ -110,11 +110,44 @@ recipe(Recipe(
     "causal", "instruction_pairs", ("instructions", "dialogsum"), GPT_SMALL,
     steps=500, batch_size=16, lr=3e-3, warmup=20, parent="gpt-base", evaluate="eval_instruct"))
 
+# The policy Lab 07 detoxifies (and Lab 08 critiques): it learns the replies family's mix, so sampled
+# replies start out rude ~40% of the time and state the right fact ~70% of the time.
+recipe(Recipe(
+    "gpt-chat", "gpt-instruct tuned to answer shop requests, politely or rudely, rightly or wrongly (the RLHF policy)",
+    "causal", "reply_pairs", ("replies",), GPT_SMALL,
+    steps=700, batch_size=16, lr=3e-3, warmup=20, parent="gpt-instruct", evaluate="eval_chat"))
+
+# Lab 08's critic: at 0.7M parameters a model critiques, revises and judges only if trained to, so
+# gpt-chat learns the three skills from traces written from TinyWorld's truth (the constitution family)
+# while replaying its own chat data, which keeps its replies (rude ~40%) as they were.
+recipe(Recipe(
+    "gpt-cai", "gpt-chat also trained to critique, revise and judge replies against a constitution (Lab 08)",
+    "causal", "constitution_pairs", ("constitution", "replies"), GPT_SMALL,
+    steps=600, batch_size=16, lr=2e-3, warmup=20, parent="gpt-chat", evaluate="eval_cai"))
+
 recipe(Recipe(
     "t5-base", "encoder-decoder (T5 style) trained on dialogue summarization and English->Toy translation",
     "seq2seq", "seq2seq_pairs", ("dialogsum", "translation"),
     {"d_model": 96, "d_kv": 24, "d_ff": 384, "num_layers": 3, "num_decoder_layers": 3, "num_heads": 4},
     steps=800, batch_size=16, lr=3e-3, evaluate="eval_seq2seq"))
+
+# Lab 10: one small model for three jobs, trained on the rag family's traces: answer from retrieved chunks
+# (many about invented people, so reading beats remembering), answer closed-book (the world before the
+# cut-off) and take ReAct steps (Thought / Action search[...] lookup[...] finish[...]).
+recipe(Recipe(
+    "gpt-rag", "gpt-base tuned to answer from retrieved passages, closed-book, and to take ReAct steps (Lab 10)",
+    "causal", "rag_pairs", ("rag",), GPT_SMALL,
+    steps=600, batch_size=16, lr=3e-3, warmup=20, parent="gpt-base", evaluate="eval_rag"))
+
+# Lab 10's chain of thought vs PAL: gpt-base taught both answers to TinyWorld word problems, a digit-level
+# trace and a short program. It writes programs only because it was trained on them; copying the numbers
+# into a program appears late (measured, contended: no exactly right program after 800-900 steps at lr 3e-3,
+# 5e-3 or 8e-3; most of them right after 1,600 steps at 3e-3).
+recipe(Recipe(
+    "gpt-pal", "gpt-base tuned to solve shop arithmetic step by step (digit-level chain of thought) or by "
+    "writing a Python program (PAL) (Lab 10)",
+    "causal", "word_problem_pairs", ("word_problems",), GPT_SMALL,
+    steps=1800, batch_size=16, lr=3e-3, warmup=30, parent="gpt-base", evaluate="eval_pal"))
 
 
 # ---- data builders --------------------------------------------------------------------------------
@@ -181,6 +214,27 @@ def instruction_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
 
 
 @data_builder
+def reply_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    """(request prompt, reply) pairs: each training request with its one sampled reply."""
+    rows = tinyworld.rows("replies", "train")
+    prompts = tok([x["prompt"] for x in rows], add_special_tokens=False)["input_ids"]
+    answers = tok([" " + x["reply"] for x in rows], add_special_tokens=False)["input_ids"]
+    pairs = [(p[-(r.seq_len - 64):], a[:63] + [tok.eos_token_id]) for p, a in zip(prompts, answers)]
+    return trainer.sft_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
+
+
+@data_builder
+def constitution_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    """Critique, revision and judge traces, plus the chat pairs gpt-chat was trained on (replayed)."""
+    rows = [(x["prompt"], x["completion"]) for x in tinyworld.rows("constitution", "train")]
+    rows += [(x["prompt"], " " + x["reply"]) for x in tinyworld.rows("replies", "train")]
+    prompts = tok([p for p, _ in rows], add_special_tokens=False)["input_ids"]
+    answers = tok([c for _, c in rows], add_special_tokens=False)["input_ids"]
+    pairs = [(p[-(r.seq_len - 64):], a[:63] + [tok.eos_token_id]) for p, a in zip(prompts, answers)]
+    return trainer.sft_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
+
+
+@data_builder
 def seq2seq_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     src, tgt = [], []
     for row in tinyworld.rows("dialogsum", "train"):
@@ -194,6 +248,45 @@ def seq2seq_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     t_ids = tok(tgt, add_special_tokens=False)["input_ids"]
     pairs = [(s[:r.seq_len - 1] + eos, t[:63] + eos) for s, t in zip(s_ids, t_ids)]
     return trainer.seq2seq_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
+
+
+def _rag_texts(rows: list[dict]) -> list[tuple[str, str]]:
+    """(prompt, target) pairs of the rag family's train rows: one per reader / closed-book row and
+    one per ReAct step (the trace so far -> the next thought and action)."""
+    from llmlab.tinyworld.knowledge import closed_book_prompt, rag_prompt, react_prompt, react_target
+    out = []
+    for row in rows:
+        if row["kind"] == "reader":
+            out.append((rag_prompt(row["question"], row["chunks"], row["prefix"]), " " + row["answer"]))
+        elif row["kind"] == "closed":
+            out.append((closed_book_prompt(row["question"], row["prefix"]), " " + row["answer"]))
+        else:
+            out += [(react_prompt(row["question"], row["steps"][:i]), react_target(step))
+                    for i, step in enumerate(row["steps"])]
+    return out
+
+
+@data_builder
+def rag_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    texts = _rag_texts(tinyworld.rows("rag", "train"))
+    prompts = tok([p for p, _ in texts], add_special_tokens=False)["input_ids"]
+    targets = tok([t for _, t in texts], add_special_tokens=False)["input_ids"]
+    pairs = [(p[-(r.seq_len - len(t) - 1):], t + [tok.eos_token_id]) for p, t in zip(prompts, targets)]
+    return trainer.sft_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
+
+
+@data_builder
+def word_problem_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    """Every training problem twice: asked for a chain of thought, and asked for a program. (Drilling the
+    one-digit facts as well, ``arithmetic_facts() * 2``, left programs unlearned at 2,000 steps: measured.)"""
+    from llmlab.tinyworld.word_problems import cot_prompt, pal_prompt
+    rows = tinyworld.rows("word_problems", "train")
+    texts = [(cot_prompt(x["question"]), x["cot"]) for x in rows] + \
+        [(pal_prompt(x["question"]), x["program"]) for x in rows]
+    prompts = tok([p for p, _ in texts], add_special_tokens=False)["input_ids"]
+    targets = tok([t for _, t in texts], add_special_tokens=False)["input_ids"]
+    pairs = [(p, t[:r.seq_len - len(p) - 1] + [tok.eos_token_id]) for p, t in zip(prompts, targets)]
+    return trainer.sft_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
 
 
 # ---- evaluations (held-out test splits; run on the trained model and on its untrained twin) ---------
@@ -227,6 +320,35 @@ def eval_instruct(model, tok) -> dict[str, float]:
 
 
 @evaluation
+def eval_chat(model, tok) -> dict[str, float]:
+    """Sampled replies (temperature 1, seeded) to held-out requests, scored by the hidden truth."""
+    from llmlab.tinyworld.replies import is_helpful, is_rude
+    rows = tinyworld.rows("replies", "test")[:N_EVAL]
+    torch.manual_seed(0)
+    replies = inference.complete(model, tok, [x["prompt"] for x in rows], max_new_tokens=32,
+                                 do_sample=True, temperature=1.0, top_k=0)
+    return {"rude_rate": sum(map(is_rude, replies)) / len(rows),
+            "helpful_rate": sum(is_helpful(x, y) for x, y in zip(rows, replies)) / len(rows)}
+
+
+@evaluation
+def eval_cai(model, tok) -> dict[str, float]:
+    """Held-out traces: critiques and verdicts right (greedy), revisions that break no rule; and the
+    chat replies' rates (``eval_chat``)."""
+    from llmlab.tinyworld.constitution import breaks
+    rows = tinyworld.rows("constitution", "validation")
+    out = {}
+    for kind in ("critique", "judge", "revision"):
+        part = [x for x in rows if x["kind"] == kind][:N_EVAL]
+        preds = inference.complete(model, tok, [x["prompt"] for x in part], max_new_tokens=40)
+        if kind == "revision":   # each trace carries its request's fact and shop (the truth needs them)
+            out["revision_ok"] = sum(not breaks(x["principle"], x, y) for x, y in zip(part, preds)) / len(part)
+        else:
+            out[f"{kind}_acc"] = sum(y.strip() == x["completion"].strip() for x, y in zip(part, preds)) / len(part)
+    return {**out, **eval_chat(model, tok)}
+
+
+@evaluation
 def eval_seq2seq(model, tok) -> dict[str, float]:
     dialogs = tinyworld.rows("dialogsum", "test")[:N_EVAL]
     preds = inference.complete(model, tok, [T5_PREFIX["summarize"] + d["dialogue"] for d in dialogs],
@@ -236,6 +358,48 @@ def eval_seq2seq(model, tok) -> dict[str, float]:
     return {"summary_rougeL": metrics.rouge(preds, [d["summary"] for d in dialogs])["rougeL"],
             "summary_slot_acc": metrics.slot_accuracy(preds, [d["slots"] for d in dialogs]),
             "translation_bleu": metrics.bleu(toy, [p["toy"] for p in pairs])}
+
+
+@evaluation
+def eval_pal(model, tok) -> dict[str, float]:
+    """Validation problems with 1-2 and 5-6 digit numbers: chain-of-thought answers right, and programs
+    exactly as the reference (the zoo runs no model-written code: Lab 10 runs them, in its sandbox)."""
+    import re
+    from llmlab.tinyworld.word_problems import ANSWER_PREFIX, cot_prompt, pal_prompt
+    rows = tinyworld.rows("word_problems", "validation")
+    out = {}
+    for name, digits in (("small", (1, 2)), ("large", (5, 6))):
+        part = [x for x in rows if x["digits"] in digits][:N_EVAL // 2]
+        cots = inference.complete(model, tok, [cot_prompt(x["question"]) for x in part], max_new_tokens=200)
+        progs = inference.complete(model, tok, [pal_prompt(x["question"]) for x in part], max_new_tokens=64,
+                                   stop_at_newline=False)
+        said = [re.findall(re.escape(ANSWER_PREFIX) + r"\s+(-?\d+)", c) for c in cots]
+        out[f"cot_acc_{name}"] = sum(bool(a) and int(a[-1]) == x["answer"] for a, x in zip(said, part)) / len(part)
+        out[f"program_exact_{name}"] = sum(p.strip().split("\n\n")[0] == x["program"]
+                                           for p, x in zip(progs, part)) / len(part)
+    return out
+
+
+@evaluation
+def eval_rag(model, tok) -> dict[str, float]:
+    """Validation: changed/new facts answered with their gold chunk in the prompt, and closed-book;
+    next ReAct action exactly right given the gold trace so far."""
+    from llmlab.tinyworld.knowledge import chunk_doc, closed_book_prompt, rag_prompt, react_prompt
+    rows = tinyworld.rows("rag", "validation")
+    docs = {d["id"]: d for d in tinyworld.rows("rag", "docs")}
+    facts = [x for x in rows if x["kind"] != "multihop"]
+    gold = [next(c["text"] for c in chunk_doc(docs[x["doc_id"]]) if x["statement"] in c["text"]) for x in facts]
+    with_ctx = inference.complete(model, tok, [rag_prompt(x["question"], [g], x["prefix"])
+                                               for x, g in zip(facts, gold)], max_new_tokens=12)
+    closed = inference.complete(model, tok, [closed_book_prompt(x["question"], x["prefix"]) for x in facts],
+                                max_new_tokens=12)
+    hops = [(x, i) for x in rows if x["kind"] == "multihop" for i in range(len(x["steps"]))]
+    acts = inference.complete(model, tok, [react_prompt(x["question"], x["steps"][:i]) for x, i in hops],
+                              max_new_tokens=40, stop_at_newline=False)
+    return {"rag_acc": sum(p == x["answer"] for p, x in zip(with_ctx, facts)) / len(facts),
+            "closed_book_acc": sum(p == x["answer"] for p, x in zip(closed, facts)) / len(facts),
+            "react_action_acc": sum(f"Action: {x['steps'][i]['action']}" in a
+                                    for a, (x, i) in zip(acts, hops)) / len(hops)}
 
 
 # ---- cache keys -------------------------------------------------------------------------------------
@@ -412,7 +576,10 @@ def build(name: str, force: bool = False, progress: bool = True) -> Path:
 
 # Build time of each model with --jobs 2 on the project's 2-core machine (AMD EPYC, AVX-512 BF16,
 # 2026-12-02): what the message before a build promises. Not hashed: it decides nothing.
-MEASURED_BUILD_SECONDS = {"tokenizer": 1, "gpt-base": 127, "gpt-plain": 134, "gpt-instruct": 55, "t5-base": 77}
+MEASURED_BUILD_SECONDS = {"tokenizer": 1, "gpt-base": 127, "gpt-plain": 134, "gpt-instruct": 55, "t5-base": 77,
+                          "gpt-rag": 71,
+                          # measured beside other trainings (contended): idle builds are faster
+                          "gpt-pal": 256, "gpt-chat": 53, "gpt-cai": 170}
 
 
 def build_message(r: Recipe) -> str:

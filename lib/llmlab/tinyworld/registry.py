@@ -21,6 +21,11 @@ SIZES = {
     "facts": {"train": 1500, "validation": 150, "test": 150},
     "domain": {"train": 2000, "validation": 150, "test": 150},
     "instructions": {"train": 6000, "validation": 200, "test": 200},
+    "word_problems": {"train": 3600, "validation": 120, "test": 600},
+    "replies": {"train": 2000, "validation": 150, "test": 150},
+    "rag": {"validation": 150, "test": 300},   # train: derived (reader + closed-book + ReAct rows)
+    # requests; train/validation hold 3 traces (critique, revision, judge) per request
+    "constitution": {"train": 1500, "validation": 60, "redteam": 300, "rlaif": 300, "test": 200},
 }
 BUILD_HINT = "python -m llmlab.tinyworld build"
 
