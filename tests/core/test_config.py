@@ -52,3 +52,9 @@ def test_setup_prints_versions_and_seeds(monkeypatch, capsys):
     assert torch.equal(a, torch.rand(3))
     out = capsys.readouterr().out
     assert "profile=cpu" in out and "transformers" in out and "torch" in out
+
+
+def test_every_profile_names_a_model_for_every_role():
+    """A lab asks its profile for a role (`profile.models["rag"]`); no profile may lack one (a KeyError in a lab)."""
+    for name, profile in config.PROFILES.items():
+        assert set(profile.models) >= set(config.ZOO_MODELS), f"profile {name!r} lacks roles"
