@@ -15,7 +15,7 @@
 # - run a ReAct agent with a step limit and a parser that survives malformed actions;
 # - assemble the same retrieval-augmented chain from small parts and from LangChain's runnables.
 #
-# **Time.** Running top to bottom: about 1 minute on 2 idle CPU cores (`PROFILE = "cpu"`, measured 53 s with the zoo
+# **Time.** Running top to bottom: about 1 minute on 2 idle CPU cores (`PROFILE = "cpu"`, measured 73 s with the zoo
 # built; building `gpt-rag` and `gpt-pal` first adds 3–5 minutes). Working through it: 90–120 minutes.
 #
 # **The model.** The zoo's `gpt-rag` is `gpt-base` (0.69M parameters, 256-token window) fine-tuned on TinyWorld's
@@ -79,7 +79,7 @@ cb_table
 
 # %% [markdown]
 # The model never says "I don't know" (0 abstentions): nothing in its training rewarded it. The stale column is the
-# cut-off in its purest form — the model repeating what was true when it was trained (14% of the changed facts).
+# cut-off in its purest form — the model repeating what was true when it was trained (16% of the changed facts).
 # A tiny model remembers few of the facts it was trained on, so most wrong answers are inventions (the most common
 # job, "shopkeeper"; a plausible pet); a large model remembers many more, and its stale answers are the ones users
 # believe.
@@ -225,7 +225,7 @@ ret_table
 # repeats the words of the statement it asks about ("job", "closing day") — the storage format again. Questions
 # in other words than the documents' (synonyms, paraphrase) are where a dense retriever earns its keep; this data
 # has none, so it cannot show that. What it shows is that a dense retriever must be *trained*: the untrained
-# encoder ranks the right chunk first for a fifth of the questions, a minute of contrastive training makes it
+# encoder ranks the right chunk first for a fifth of the questions, 60 steps of contrastive training make it
 # nearly as good as BM25. Reciprocal-rank fusion (score = Σ 1 / (60 + rank)) needs no score calibration and lands
 # between the two here.
 #
@@ -319,7 +319,7 @@ plt.show()
 # Two effects, both measured. Most of the fall from k=1 to k=4 happens with either policy: more chunks mean more
 # spans of the right kind to choose from wrongly (§3). On top of that, once the chunks overflow the window (half
 # the prompts at k=4, all at k=8), truncation cuts the *best* chunks, at the start of the prompt, and does worse
-# than fitting whole chunks (0.15 vs 0.25 at k=4, 0.11 vs 0.26 at k=8); fitting cannot use what it leaves out.
+# than fitting whole chunks (0.17 vs 0.25 at k=4, 0.11 vs 0.25 at k=8); fitting cannot use what it leaves out.
 # Real systems face the same arithmetic at 8k–1M
 # tokens: rerank, keep fewer and better chunks, compress them, or place the best ones where the model attends
 # (long-context models lose facts in the middle of the window).
@@ -363,8 +363,8 @@ inj_table
 
 # %% [markdown]
 # The planted chunk reaches the top 3 for about half the questions, and then the model — which copies whatever
-# follows the phrase it matched — often repeats the lie: 20% of all answers are the planted one. The guard removes
-# it (0%) and accuracy recovers, even above the clean run's, because the prompt then holds fewer distracting
+# follows the phrase it matched — often repeats the lie: 17% of all answers are the planted one. The guard removes
+# it (0.5%) and accuracy recovers, even above the clean run's, because the prompt then holds fewer distracting
 # chunks. Note what did *not* happen: this
 # model does not obey the instruction as such — it was never trained to follow instructions in a context; a large
 # instruction-tuned model does, which makes injection worse (exfiltrating data, calling tools). The guard restores
@@ -421,17 +421,23 @@ plt.show()
 print(pal_frame.round(2).to_string())
 print("how the model's programs ended in the sandbox:", pal.sandbox_kinds(pal_records),
       f"({t_pal.seconds:.0f} s for {len(PAL_ROWS)} problems, both ways)")
+miss = next((r for r in reversed(pal_records) if not r["program_exact"]), None)
+if miss:   # the largest-number miss: which line of the program went wrong
+    needed = next(r["program"] for r in PAL_ROWS if r["id"] == miss["id"])
+    wrong = [(a, b) for a, b in zip(miss["program"].splitlines(), needed.splitlines()) if a != b]
+    print(f"a miss ({miss['digits']} digits): the model wrote {wrong[0][0]!r} where the problem needs {wrong[0][1]!r}"
+          if wrong else f"a miss ({miss['digits']} digits): {miss['program']!r}")
 
 # %% [markdown]
-# **Reading the plot.** Chain of thought is right on 5 of the 30 one-digit problems and on none from two digits
-# up. Even the smallest numbers mostly go wrong: this 0.7M-parameter model has not learned its one-digit facts at
-# this budget (it writes things like `5+9+0=10`), and every extra digit adds a step at which a fact or a carry
-# can go wrong, so the errors compound and accuracy stays at nothing. (Drilling the 1,120 digit facts into its
-# training data as well was tried: at the same budget it then failed to learn the programs.) PAL needs none of
-# that arithmetic. It is right on every problem up to three digits and on 93%, 97% and 83% of the four-, five- and
-# six-digit ones — exactly the share of programs that are exactly right: all 180 programs ran cleanly in the
-# sandbox, and the misses are programs with a digit miscopied or dropped from a long number (`price = 95051` for
-# 950511), which is why PAL sags at six digits. What this does not show: that PAL wins on questions that need
+# **Reading the plot.** Chain of thought is right on 3 of the 30 one-digit problems, 1 of the 30 two-digit ones and
+# none from three digits up. Even the smallest numbers mostly go wrong: this 0.7M-parameter model has not learned
+# its one-digit facts at this budget (above it writes `3*9+0=24`), and every extra digit adds a step at which a fact
+# or a carry can go wrong, so the errors compound and accuracy stays at nothing. (Drilling the 1,120 digit facts into
+# its training data as well was tried: at the same budget it then failed to learn the programs.) PAL needs none of
+# that arithmetic. It is right on every problem up to four digits and on 90% and 83% of the five- and six-digit
+# ones — exactly the share of programs that are exactly right: all 180 programs ran cleanly in the sandbox, and the
+# misses are programs with a number miscopied (the line printed above), which is why PAL sags as the numbers grow
+# longer. What this does not show: that PAL wins on questions that need
 # judgement rather than arithmetic, or how fast a large model's chain of thought degrades (much later — it knows
 # its digit facts — but it does: Nogueira et al. 2021, Dziri et al. 2023).
 #
@@ -677,16 +683,15 @@ bad = " I should look.\nAction: search the mayor"
 print(f"parse_action({bad!r}) = {parse_action(bad)} -> observation: {react.INVALID!r}")
 
 # %% [markdown]
-# ReAct answers a few two-hop questions — 5 of 100, against 1 for single-shot RAG and 0 closed-book: too few to
-# call it a win at 100 questions. Single-shot retrieval finds the entity's chunk but not the town's, so its answer
-# is a guess. ReAct's loop works — it searches, looks up, finishes, survives malformed actions (71 of them) and
-# stops at the step limit (15 traces) — but the model cannot copy: the traces above show it searching the *wrong
-# entity* ("The Red Kettle" for "The Copper Acorn"; "The Baimelo Brus's Garden Shop" for "The Lucky Lantern") and
-# naming a town that is not in the observation. The "right" trace is right by luck: it looked up the wrong shop and
-# the wrong town, and its final answer is not the name its last observation gave. This is the scale's limit, not
-# ReAct's: a model that copies names
-# reliably (any 1B-parameter model) turns the same loop into the large gain the ReAct paper reports; here,
-# grounded decoding of the action arguments would be the next step.
+# ReAct answers a few two-hop questions — 6 of 100, against 1 for single-shot RAG and 0 closed-book: a small
+# margin at 100 questions. Single-shot retrieval finds the entity's chunk but not the town's, so its answer is a
+# guess. ReAct's loop works — it searches, looks up, finishes, survives malformed actions (15 of them) and stops at
+# the step limit (3 traces) — but the model cannot copy: the traces above show it writing the *wrong entity* in
+# its first thought ("Shaissa Kymore" for "Thithalo Dodason"; "The Brave Hare" for "The Lucky Lantern"), garbling a
+# town's name in its action ("Nearch[Nearch[Nearthorpe]") and finishing with the word "river". The "right" trace is
+# right by luck: it looked up the wrong person, whose town's river happens to be the answer. This is the scale's
+# limit, not ReAct's: a model that copies names reliably (any 1B-parameter model) turns the same loop into the large
+# gain the ReAct paper reports; here, grounded decoding of the action arguments would be the next step.
 #
 # ## 8. An orchestrator, and the same chain in LangChain
 #
@@ -753,11 +758,11 @@ print("""
 # %% [markdown]
 # ## 10. Responsible AI, in this lab's numbers
 #
-# - **Hallucination.** Closed-book, the model was wrong on 197 of 200 changed or new facts and never abstained
-#   (§1). Retrieval with grounded decoding answered 65.5% right (§3) — and distracting chunks, a full window (§4) or a
+# - **Hallucination.** Closed-book, the model was wrong on 195 of 200 changed or new facts and never abstained
+#   (§1). Retrieval with grounded decoding answered 65% right (§3) — and distracting chunks, a full window (§4) or a
 #   poisoned source (§5) take much of that back. Keep citations (the chunk ids are there), prefer "not in the
 #   sources" to a guess, and measure.
-# - **Prompt injection.** One planted chunk per question made 20% of the answers the attacker's (§5); a word
+# - **Prompt injection.** One planted chunk per question made 17% of the answers the attacker's (§5); a word
 #   filter stopped this attack and would not stop a reworded one.
 # - **Toxicity.** Lab 07 measured how often a chat model's replies are rude and how much RLHF reduces it; an
 #   application adds output filters on top, and they need the same kind of measurement.

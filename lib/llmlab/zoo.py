@@ -544,6 +544,21 @@ def _lock(name: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# Float sums, and so the trained weights, depend on torch's thread count. `make zoo --jobs 2` builds with one
+# thread per process, so every build does: a model built on demand in a notebook (2 threads) is the same model.
+BUILD_THREADS = 1
+
+
+@contextlib.contextmanager
+def _build_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(BUILD_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def build(name: str, force: bool = False, progress: bool = True) -> Path:
     """Build ``name`` (and what it depends on) unless an intact cache entry exists; return its folder."""
     r = get_recipe(name)
@@ -558,10 +573,13 @@ def build(name: str, force: bool = False, progress: bool = True) -> Path:
             return target
         if problem not in (None, "missing"):
             print(f"zoo: {name} cache entry is {problem}; rebuilding", file=sys.stderr)
+        for orphan in cache_dir().glob(f"{name}-*.tmp-*"):  # a killed build's leftovers: we hold the lock, none runs
+            if orphan.name[len(name) + 1:].partition(".tmp-")[0].isalnum():
+                shutil.rmtree(orphan, ignore_errors=True)
         tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
         try:
-            meta = _build_into(r, tmp, progress)
+            with _build_threads():
+                meta = _build_into(r, tmp, progress)
             meta["files"] = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
             shutil.rmtree(target, ignore_errors=True)

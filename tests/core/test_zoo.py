@@ -115,6 +115,21 @@ def test_build_is_cached_and_recorded(tmp_zoo):
     assert not list(tmp_zoo.glob("*.tmp-*")), "temporary build folder left behind"
 
 
+def test_a_killed_builds_leftovers_are_swept_and_builds_use_one_thread(tmp_zoo, monkeypatch):
+    key = zoo.recipe_key("test-tiny")
+    orphan = tmp_zoo / f"test-tiny-{key}.tmp-999999"          # what SIGKILL mid-build leaves
+    (orphan / "weights").mkdir(parents=True)
+    other = tmp_zoo / f"test-tiny-x-{key}.tmp-999999"         # another model's name that starts the same: kept
+    other.mkdir()
+    threads = []
+    real = zoo._build_into
+    monkeypatch.setattr(zoo, "_build_into", lambda *a: threads.append(torch.get_num_threads()) or real(*a))
+    before = torch.get_num_threads()
+    zoo.build("test-tiny", progress=False)
+    assert not orphan.exists() and other.exists()
+    assert threads == [zoo.BUILD_THREADS] and torch.get_num_threads() == before
+
+
 @pytest.mark.parametrize("damage", ["truncate", "delete", "meta"])
 def test_corrupt_entry_is_rebuilt_not_crashed_on(tmp_zoo, damage, capsys):
     path = zoo.build("test-tiny", progress=False)
