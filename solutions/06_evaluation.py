@@ -414,7 +414,7 @@ plt.tight_layout(); plt.show()
 # **The scoring rule is part of the benchmark.** gpt-plain (gpt-base's twin trained without "bursty" few-shot
 # documents, Lab 01) ranks the two labels by likelihood as well as gpt-base does, yet when it has to *write* the
 # answer after four examples it never writes a label (the "generated" rows): it did not learn to read a task off
-# its context. The same model, the same items, 0.95 or 0.0 by how the answer is taken.
+# its context. The same model, the same items, 0.96 or 0.0 by how the answer is taken.
 
 # %%
 gen = table[table["skill"] == "sentiment"].pivot_table(index="model", columns="metric", values="score").round(3)
