@@ -6,24 +6,25 @@
 # log-probs under the policy and a frozen reference, the KL-penalised reward, a value head, GAE, whitened
 # advantages, the clipped policy and value losses, an entropy bonus, an adaptive KL controller · detoxification
 # measured against a hidden truth · reward hacking without the KL penalty · PPO on a LoRA policy whose reference is
-# the same weights with the adapter switched off.
+# the same weights with the adapter switched off · GRPO and DPO with trl on the same task.
 #
 # **After this lab you can**
 # - turn rankings into pairs and train a reward model on them, and say how far its scores agree with the truth;
 # - write the pieces of PPO (the KL-penalised reward, GAE with whitening, the clipped objective) and see them work
 #   on a real policy;
 # - read PPO's curves (reward, KL, entropy, clip fraction, value loss) and tell a healthy run from reward hacking;
-# - explain why the KL penalty is there, with numbers from a run without it.
+# - explain why the KL penalty is there, with numbers from a run without it;
+# - say what GRPO (no value head) and DPO (no reward model, no rollouts) change, with the three runs side by side.
 #
-# **Time.** Running top to bottom: about 2 minutes on 2 idle CPU cores (`PROFILE = "cpu"`, measured 110 s with the zoo
+# **Time.** Running top to bottom: about 2 minutes on 2 idle CPU cores (`PROFILE = "cpu"`, measured 138 s with the zoo
 # built; building `gpt-chat` first adds about a minute); `"gpu"` runs 4× the PPO
 # iterations. Working through it: 90–120 minutes.
 #
 # The original course detoxified FLAN-T5 with trl's `PPOTrainer` and a hate-speech classifier as the reward; trl
 # ≥ 1.10 has no `PPOTrainer`, so this lab writes PPO itself. The task is TinyWorld's: customers ask shops a
 # question whose answer is on the shop's notice (a price, a town, an opening hour, a day off); the policy, the zoo's
-# `gpt-chat` (0.69M parameters), answers rudely about 40% of the time and with the right fact about 70% of the
-# time. Every reply has a **hidden truth** — is it rude (a lexicon of insults the data generator uses), does it state
+# `gpt-chat` (0.69M parameters), answers rudely in roughly a third of its replies and with the right fact in about
+# 70%. Every reply has a **hidden truth** — is it rude (a lexicon of insults the data generator uses), does it state
 # the right fact — so every effect below is measured against the truth, not only against the learned reward.
 # Four exercises; a check cell follows each.
 
@@ -350,10 +351,11 @@ pd.DataFrame({"request": [r["request"].split(". ")[-1] for r in TEST[:8]], "befo
 
 # %% [markdown]
 # How to read this: the reward model's table in §1 shows it separates polite from rude replies by several units
-# of score (≈ 3.7 against ≈ −1.9) but helpful from unhelpful by only about one (judging a fact against the shop's
+# of score (≈ 4.2 against ≈ −0.2) but helpful from unhelpful by only about one (judging a fact against the shop's
 # card is harder than spotting an insult), so PPO buys politeness first and pays little attention to the fact;
-# only the KL term holds the rest of the reply in place. Even so this run loses about 0.1 of helpfulness, at the
-# edge of what the lesson allows. While preparing the lab, β = 0.05 and 0.2 with twice this learning rate drifted
+# only the KL term holds the rest of the reply in place. Even so this run loses some helpfulness (0.71 → 0.66 here;
+# 0.72 → 0.62, at the edge of what the lesson allows, on a CPU whose bf16 kernels built a slightly different zoo).
+# While preparing the lab, β = 0.05 and 0.2 with twice this learning rate drifted
 # 8–13 nats from the reference and cut helpfulness to 0.36 and 0.12 (replies shrank to "Certainly. The"); the β and
 # learning rate here are the gentlest we found that still remove most of the rudeness in 12 iterations. The LoRA
 # run in §5, which moves less, keeps helpfulness better. §4 shows what no penalty at all does.
@@ -413,7 +415,54 @@ print(f"weights + reference + Adam state: full PPO {full_bytes / 2**20:.2f} MiB,
 pd.DataFrame({"before": show(before), f"full PPO (β = {BETA})": show(after), "LoRA PPO": show(after_lora)})
 
 # %% [markdown]
-# ## 6. What you should see
+# ## 6. Beyond PPO: GRPO and DPO with trl, on the same task
+#
+# Two methods the field now often prefers to PPO, run with trl on the same policy, reward model and pairs:
+#
+# - **GRPO** (group relative policy optimisation; Shao et al. 2024; trl's `GRPOTrainer`) has no value head. It
+#   samples a *group* of replies to each request (8 here) and takes a reply's reward minus its group's mean, over
+#   the group's standard deviation, as its advantage; the KL to the reference sits in the loss (β = 0.04), not in the
+#   reward. Same reward model, and as many sampled replies as PPO above: 12 steps × 64.
+# - **DPO** (direct preference optimisation; Rafailov et al. 2023; trl's `DPOTrainer` — Lab 08 has you write its
+#   loss) needs no reward model and no rollouts: the annotators' preference pairs go straight into the policy,
+#   40 steps of 16 pairs (640 of the 3,600 pairs the reward model learned from).
+
+# %%
+import tempfile
+
+from llmlab import trl_runs
+
+GRPO_STEPS, DPO_STEPS = profile.steps(12), profile.steps(40)
+with report.timer() as t_grpo, tempfile.TemporaryDirectory() as out_dir:
+    grpo = trl_runs.train_grpo(copy.deepcopy(policy_lm), tok, [r["prompt"] for r in TRAIN],
+                               lambda prompts, replies: rewards.scores(rm, tok, prompts, [" " + x for x in replies]),
+                               steps=GRPO_STEPS, generations=8, batch_size=64, lr=5e-4, beta=0.04, out_dir=out_dir)
+after_grpo = ppo.evaluate(grpo.model, reference, tok, TEST, reward_fn, rewards.truth_of)
+unspaced = [{"prompt": p["prompt"], "chosen": p["chosen"][1:], "rejected": p["rejected"][1:]} for p in PAIRS]
+with report.timer() as t_dpo, tempfile.TemporaryDirectory() as out_dir:
+    dpo_run = trl_runs.train_dpo(copy.deepcopy(policy_lm), tok, unspaced, steps=DPO_STEPS, beta=0.3, lr=2e-4,
+                                 batch_size=16, out_dir=out_dir)
+after_dpo = ppo.evaluate(dpo_run.model, reference, tok, TEST, reward_fn, rewards.truth_of)
+print(f"GRPO: {GRPO_STEPS} steps x 64 sampled replies in {t_grpo.seconds:.0f} s; "
+      f"DPO: {DPO_STEPS} steps x 16 pairs in {t_dpo.seconds:.0f} s (PPO: {t_ppo.seconds:.0f} s)")
+pd.DataFrame({"before": show(before), f"PPO (β = {BETA})": show(after), "GRPO (trl)": show(after_grpo),
+              "DPO (trl)": show(after_dpo)})
+
+# %% [markdown]
+# All three remove most of the rudeness. At the same number of sampled replies, GRPO does at least as well as our
+# PPO here — rude 0.03 against 0.08, helpfulness unchanged (0.71) against 0.66, at the same KL (2.0 against 1.9
+# nats) — with no value head to train: the group's mean reward is the baseline. It takes one gradient step per batch
+# of replies where our PPO takes 16 (4 epochs × 4 minibatches), hence its 10× higher learning rate; at 2e-3 it
+# collapsed while preparing the lab (KL 21 nats, helpful 0.08, replies like "Of course! It 42 coins."). DPO, trained
+# on 640 of the annotators' pairs with no reward model and no sampling at all, is rude in 0.07 of its replies,
+# helpful at least as often as the starting policy (0.76 against 0.71) and stays closest to the reference (0.47
+# nats): a pair says directly which of two replies is better, on the fact too, where the reward model's signal is
+# weak (§3). What this comparison does not show: one seed and 100 held-out requests (± 0.05 on a rate), each method
+# at settings tuned only a little, on preferences far simpler than people's; which method wins on real RLHF data is
+# an open and much-benchmarked question.
+
+# %% [markdown]
+# ## 7. What you should see
 
 # %%
 rude_drop = 1 - after["rude"] / max(before["rude"], 1e-9)
@@ -426,8 +475,11 @@ report.record("after_ppo", show(after), note=f"β = {BETA}, {ITERS} iterations x
 report.record("after_beta0", show(after0))
 report.record("after_lora", show(after_lora), note=f"{trainable:,} trainable")
 report.record("memory_MiB", {"full": round(full_bytes / 2**20, 2), "lora": round(lora_bytes / 2**20, 2)})
+report.record("after_grpo", show(after_grpo), note=f"trl GRPOTrainer, {GRPO_STEPS} steps x 64 replies")
+report.record("after_dpo", show(after_dpo), note=f"trl DPOTrainer, {DPO_STEPS} steps x 16 pairs")
 report.record("seconds", {"reward_model": round(t_rm.seconds), "trl": round(t_trl.seconds), "ppo": round(t_ppo.seconds),
-                          "ppo_beta0": round(t_ppo0.seconds), "lora": round(t_lora.seconds)})
+                          "ppo_beta0": round(t_ppo0.seconds), "lora": round(t_lora.seconds),
+                          "grpo": round(t_grpo.seconds), "dpo": round(t_dpo.seconds)})
 report.expect(rm_acc >= 0.9, "the reward model orders ≥ 90% of held-out pairs as the annotators did",
               detail=f"{rm_acc:.3f}")
 report.expect(rm_truth["truth_pair_agreement"] >= 0.9, "…and ≥ 90% of non-tied pairs as the hidden utility does",
@@ -456,17 +508,24 @@ report.expect(after_lora["rude"] < before["rude"] and lora_bytes < 0.75 * full_b
               "LoRA PPO also lowers rudeness, keeping ≤ 75% of full PPO's bytes",
               detail=f"rude {before['rude']:.2f} → {after_lora['rude']:.2f}; "
                      f"{lora_bytes / full_bytes:.0%} of the bytes")
+report.expect(1 - after_grpo["rude"] / max(before["rude"], 1e-9) >= 0.5 and after_grpo["kl"] < 5.0,
+              "trl's GRPO (no value head) also cuts rude replies by ≥ 50%, the KL bounded (< 5 nats)",
+              detail=f"rude {before['rude']:.2f} → {after_grpo['rude']:.2f}; KL {after_grpo['kl']:.2f} nats")
+report.expect(1 - after_dpo["rude"] / max(before["rude"], 1e-9) >= 0.5
+              and after_dpo["helpful"] >= before["helpful"] - 0.1,
+              "DPO on the annotators' pairs (no reward model, no rollouts) cuts rude replies by ≥ 50%, "
+              "helpfulness kept",
+              detail=f"rude {before['rude']:.2f} → {after_dpo['rude']:.2f}; "
+                     f"helpful {before['helpful']:.2f} → {after_dpo['helpful']:.2f}; KL {after_dpo['kl']:.2f} nats")
 report.summary()
 
 # %% [markdown]
-# ## 7. Try it for real
+# ## 8. Try it for real
 #
 # - `PROFILE = "gpu"`: 4× the reward-model steps and PPO iterations on the same models (bf16 where it pays).
 # - A real RLHF run swaps in a real policy (e.g. `google/flan-t5-base` or a small decoder) and a real reward model
 #   (e.g. `facebook/roberta-hate-speech-dynabench-r4-target`, whose "not hate" logit the course used). `ppo.rollout`
 #   and `PolicyWithValue` are written for causal LMs; for an encoder-decoder the log-probs come from the decoder.
-# - Beyond this lab: trl's `GRPOTrainer` / `RLOOTrainer` (no value head: the baseline is the mean reward of several
-#   samples per prompt) and `DPOTrainer` (no reward model and no rollouts: the preference pairs straight into the
-#   policy) are documented to run on these zoo models on a CPU (`bf16=False`, `gradient_checkpointing=False`), but
-#   this version of the lab does not run them beside our PPO: that comparison (reward and KL at equal samples) is
-#   still to be added.
+# - trl's `RLOOTrainer` (REINFORCE leave-one-out: each reply's baseline is the mean reward of the *other* replies
+#   in its group) takes the same arguments as `GRPOTrainer` in §6 (`trl_runs.train_grpo` shows the CPU-safe
+#   settings); try it beside GRPO. The `gpu` profile runs §6 with 4× the steps as well.
