@@ -421,7 +421,7 @@ pd.DataFrame({"before": show(before), f"full PPO (β = {BETA})": show(after), "L
 #
 # - **GRPO** (group relative policy optimisation; Shao et al. 2024; trl's `GRPOTrainer`) has no value head. It
 #   samples a *group* of replies to each request (8 here) and takes a reply's reward minus its group's mean, over
-#   the group's standard deviation, as its advantage; the KL to the reference sits in the loss (β = 0.04), not in the
+#   the group's standard deviation, as its advantage; the KL to the reference sits in the loss (β = 0.5), not in the
 #   reward. Same reward model, and as many sampled replies as PPO above: 12 steps × 64.
 # - **DPO** (direct preference optimisation; Rafailov et al. 2023; trl's `DPOTrainer` — Lab 08 has you write its
 #   loss) needs no reward model and no rollouts: the annotators' preference pairs go straight into the policy,
@@ -436,7 +436,7 @@ GRPO_STEPS, DPO_STEPS = profile.steps(12), profile.steps(40)
 with report.timer() as t_grpo, tempfile.TemporaryDirectory() as out_dir:
     grpo = trl_runs.train_grpo(copy.deepcopy(policy_lm), tok, [r["prompt"] for r in TRAIN],
                                lambda prompts, replies: rewards.scores(rm, tok, prompts, [" " + x for x in replies]),
-                               steps=GRPO_STEPS, generations=8, batch_size=64, lr=5e-4, beta=0.04, out_dir=out_dir)
+                               steps=GRPO_STEPS, generations=8, batch_size=64, lr=5e-4, beta=0.5, out_dir=out_dir)
 after_grpo = ppo.evaluate(grpo.model, reference, tok, TEST, reward_fn, rewards.truth_of)
 unspaced = [{"prompt": p["prompt"], "chosen": p["chosen"][1:], "rejected": p["rejected"][1:]} for p in PAIRS]
 with report.timer() as t_dpo, tempfile.TemporaryDirectory() as out_dir:
@@ -450,10 +450,12 @@ pd.DataFrame({"before": show(before), f"PPO (β = {BETA})": show(after), "GRPO (
 
 # %% [markdown]
 # All three remove most of the rudeness. At the same number of sampled replies, GRPO does at least as well as our
-# PPO here — rude 0.03 against 0.08, helpfulness unchanged (0.71) against 0.66, at the same KL (2.0 against 1.9
-# nats) — with no value head to train: the group's mean reward is the baseline. It takes one gradient step per batch
-# of replies where our PPO takes 16 (4 epochs × 4 minibatches), hence its 10× higher learning rate; at 2e-3 it
-# collapsed while preparing the lab (KL 21 nats, helpful 0.08, replies like "Of course! It 42 coins."). DPO, trained
+# PPO here — rude 0.03 against 0.08, helpful 0.73 against 0.66, at less than half the KL (0.76 against 1.9 nats) —
+# with no value head to train: the group's mean reward is the baseline. It takes one gradient step per batch of
+# replies where our PPO takes 16 (4 epochs × 4 minibatches), hence its 10× higher learning rate. Its KL term needs
+# the same care as PPO's β: while preparing the lab, β = 0.04 (trl's examples) with 4× the steps hacked the reward
+# (KL 11 nats, helpful 0.37, only 56% distinct replies), and a 2e-3 learning rate collapsed it (KL 21 nats, helpful
+# 0.08, replies like "Of course! It 42 coins."); β = 0.5 held at both budgets. DPO, trained
 # on 640 of the annotators' pairs with no reward model and no sampling at all, is rude in 0.07 of its replies,
 # helpful at least as often as the starting policy (0.76 against 0.71) and stays closest to the reference (0.47
 # nats): a pair says directly which of two replies is better, on the fact too, where the reward model's signal is

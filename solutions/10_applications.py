@@ -683,15 +683,16 @@ bad = " I should look.\nAction: search the mayor"
 print(f"parse_action({bad!r}) = {parse_action(bad)} -> observation: {react.INVALID!r}")
 
 # %% [markdown]
-# ReAct answers a few two-hop questions — 6 of 100, against 1 for single-shot RAG and 0 closed-book: a small
-# margin at 100 questions. Single-shot retrieval finds the entity's chunk but not the town's, so its answer is a
-# guess. ReAct's loop works — it searches, looks up, finishes, survives malformed actions (15 of them) and stops at
-# the step limit (3 traces) — but the model cannot copy: the traces above show it writing the *wrong entity* in
-# its first thought ("Shaissa Kymore" for "Thithalo Dodason"; "The Brave Hare" for "The Lucky Lantern"), garbling a
-# town's name in its action ("Nearch[Nearch[Nearthorpe]") and finishing with the word "river". The "right" trace is
-# right by luck: it looked up the wrong person, whose town's river happens to be the answer. This is the scale's
-# limit, not ReAct's: a model that copies names reliably (any 1B-parameter model) turns the same loop into the large
-# gain the ReAct paper reports; here, grounded decoding of the action arguments would be the next step.
+# ReAct answers a few two-hop questions — 6 of 100, against 1 for single-shot RAG and 0 closed-book: a small margin at
+# 100 questions, and not a reliable one — with the `gpu` profile's budgets (its dense encoder trained 4× longer)
+# single-shot RAG answered 9 and ReAct 6. Single-shot retrieval finds the entity's chunk but not the town's, so its
+# answer is mostly a guess. ReAct's loop works — it searches, looks up, finishes, survives malformed actions (15 of
+# them) and stops at the step limit (3 traces) — but the model cannot copy: the traces above show it writing the *wrong
+# entity* in its first thought ("Shaissa Kymore" for "Thithalo Dodason"; "The Brave Hare" for "The Lucky Lantern"),
+# garbling a town's name in its action ("Nearch[Nearch[Nearthorpe]") and finishing with the word "river". The "right"
+# trace is right by luck: it looked up the wrong person, whose town's river happens to be the answer. This is the
+# scale's limit, not ReAct's: a model that copies names reliably (any 1B-parameter model) turns the same loop into the
+# large gain the ReAct paper reports; here, grounded decoding of the action arguments would be the next step.
 #
 # ## 8. An orchestrator, and the same chain in LangChain
 #
@@ -831,9 +832,9 @@ report.expect(inj_table.loc["poisoned", "says the planted answer"] > 0.1 and
               detail=f"planted answer {inj_table.loc['poisoned', 'says the planted answer']:.2f}, accuracy "
                      f"{inj_table.loc['poisoned', 'accuracy']:.2f} -> "
                      f"{inj_table.loc['poisoned + guard', 'accuracy']:.2f}")
-report.expect(react_acc > max(hop_table["accuracy"].iloc[:2]) and sum(status.values()) == len(HOPS),
-              "on two-hop questions ReAct beats closed-book and single-shot RAG (by little: the model copies names "
-              "badly), and every trace ends (finish or step limit)",
+report.expect(react_acc > hop_table["accuracy"].iloc[0] and sum(status.values()) == len(HOPS),
+              "on two-hop questions ReAct beats closed-book, and every trace ends (finish or step limit); "
+              "against single-shot RAG it is no reliable win at this scale (the model copies names badly)",
               detail=", ".join(f"{n} {v:.2f}" for n, v in hop_table["accuracy"].items()))
 report.expect(same == len(sample), "our chain and the LangChain chain give the same answers",
               detail=f"{same}/{len(sample)}")
