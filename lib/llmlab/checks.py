@@ -139,3 +139,24 @@ def yours_or_reference(exercise: str, yours: Any, reference: Any, check: Callabl
         print(f"⚠ {exercise} is not solved yet ({why}); the cells below use the reference {names} instead.")
         return reference
     return yours
+
+
+def failure_message(check: Callable[..., None], *fns: Any, name: str = "exercise", **kwargs: Any) -> str | None:
+    """What ``check`` says of ``fns``: its ``CheckFailed`` message, or None when they pass (the check's own
+    printout swallowed). For the tests that run a check against many wrong implementations."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            check(*fns, name=name, **kwargs)
+    except CheckFailed as err:
+        return str(err)
+    return None
+
+
+def rejects(check: Callable[..., None], fn: Any, *needles: str, **kwargs: Any) -> str:
+    """Assert that ``check`` rejects ``fn`` with a message naming each of ``needles`` (case-insensitive);
+    return the message."""
+    msg = failure_message(check, fn, **kwargs)
+    assert msg is not None, f"the check accepted a wrong implementation ({getattr(fn, '__name__', fn)})"
+    for needle in needles:
+        assert needle.lower() in msg.lower(), f"expected {needle!r} in: {msg}"
+    return msg

@@ -63,3 +63,16 @@ def test_single_threaded_restores_the_thread_count():
     before = torch.get_num_threads()
     seen = checks.single_threaded(lambda: torch.get_num_threads())()
     assert seen == 1 and torch.get_num_threads() == before
+
+
+def test_failure_message_and_rejects():
+    def check(fn, name="exercise"):
+        checks.expect(fn(2) == 4, name, "doubling 2 should give 4: did you add instead of multiply?")
+
+    assert checks.failure_message(check, lambda x: 2 * x) is None
+    assert "add instead of multiply" in checks.failure_message(check, lambda x: x + 3)
+    assert "multiply" in checks.rejects(check, lambda x: x + 3, "Multiply")
+    with pytest.raises(AssertionError, match="accepted a wrong implementation"):
+        checks.rejects(check, lambda x: 2 * x)
+    with pytest.raises(AssertionError, match="expected 'sign'"):
+        checks.rejects(check, lambda x: x + 3, "sign")

@@ -3,12 +3,10 @@
 and correct versions written differently pass."""
 from __future__ import annotations
 
-import contextlib
-import io
 
 import pytest
 
-from llmlab.checks import CheckFailed
+from llmlab.checks import failure_message
 from llmlab.lab04 import checks
 from llmlab.lab04 import quantize as Q
 
@@ -28,27 +26,19 @@ GENERIC = ("differs from the reference in", "values differ in", "Count bytes per
            "scale = x.abs().amax(...) / 127.", "with min ≤ 0 ≤ max.", "(an integer in −128 … 127).")
 
 
-def _message(check, fn) -> str | None:
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            check(fn, name="exercise")
-    except CheckFailed as err:
-        return str(err)
-    return None
-
 
 @pytest.mark.parametrize("name", EXERCISES)
 def test_reference_and_other_correct_versions_pass(name):
     check, reference, _, ok = EXERCISES[name]
     for desc, fn in {"reference": reference, **ok}.items():
-        assert _message(check, fn) is None, desc
+        assert failure_message(check, fn) is None, desc
 
 
 @pytest.mark.parametrize("name", EXERCISES)
 def test_every_wrong_version_is_rejected_and_most_are_named(name):
     check, _, wrong, _ = EXERCISES[name]
     assert len(wrong) >= 12
-    messages = {desc: _message(check, fn) for desc, fn in wrong.items()}
+    messages = {desc: failure_message(check, fn) for desc, fn in wrong.items()}
     accepted = [d for d, m in messages.items() if m is None]
     assert not accepted, f"accepted wrong versions: {accepted}"
     generic = [d for d, m in messages.items() if any(g in m for g in GENERIC)]

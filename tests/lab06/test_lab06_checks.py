@@ -2,27 +2,17 @@
 bug each): every one is rejected, almost all with a message naming the bug; correct variants pass."""
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import re
 from collections import Counter
 
 import pytest
 
-from llmlab.checks import CheckFailed
+from llmlab.checks import failure_message
 from llmlab.lab06 import bleu as B
 from llmlab.lab06 import checks
 from llmlab.lab06 import rouge as R
 
-
-def _message(check, fn):
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            check(fn, name="exercise")
-    except CheckFailed as err:
-        return str(err)
-    return None
 
 
 def toks(t):
@@ -217,14 +207,14 @@ GENERIC = "differs from the reference library"
 def test_correct_versions_pass(name):
     check, _, ok = EXERCISES[name]
     for desc, fn in ok.items():
-        assert _message(check, fn) is None, desc
+        assert failure_message(check, fn) is None, desc
 
 
 @pytest.mark.parametrize("name", EXERCISES)
 def test_every_wrong_version_is_rejected_and_named(name):
     check, wrong, _ = EXERCISES[name]
     assert len(wrong) >= 8
-    messages = {desc: _message(check, fn) for desc, fn in wrong.items()}
+    messages = {desc: failure_message(check, fn) for desc, fn in wrong.items()}
     assert not [d for d, m in messages.items() if m is None], messages
     generic = [d for d, m in messages.items() if GENERIC in m]
     assert len(generic) <= 0.2 * len(wrong), {d: messages[d] for d in generic}
@@ -234,13 +224,13 @@ def test_every_wrong_version_is_rejected_and_named(name):
                                           ("arithmetic mean", "harmonic"), ("str.split", "tokenization"),
                                           ("division by zero on empty", "empty")])
 def test_rouge_n_messages_name_the_bug(desc, keyword):
-    assert keyword in _message(checks.check_rouge_n, ROUGE_N_WRONG[desc])
+    assert keyword in failure_message(checks.check_rouge_n, ROUGE_N_WRONG[desc])
 
 
 @pytest.mark.parametrize("desc,keyword", [("longest common substring", "subsequence"), ("bag of words", "ROUGE-1"),
                                           ("recall as F", "F-measure")])
 def test_rouge_l_messages_name_the_bug(desc, keyword):
-    assert keyword in _message(checks.check_rouge_l, ROUGE_L_WRONG[desc])
+    assert keyword in failure_message(checks.check_rouge_l, ROUGE_L_WRONG[desc])
 
 
 @pytest.mark.parametrize("desc,keyword", [("no clipping", "clips"),
@@ -250,4 +240,4 @@ def test_rouge_l_messages_name_the_bug(desc, keyword):
                                           ("mean of sentence BLEU", "sums the n-gram counts"),
                                           ("lowercased", "case-sensitive"), ("sorts the input in place", "in place")])
 def test_bleu_messages_name_the_bug(desc, keyword):
-    assert keyword in _message(checks.check_corpus_bleu, BLEU_WRONG[desc])
+    assert keyword in failure_message(checks.check_corpus_bleu, BLEU_WRONG[desc])

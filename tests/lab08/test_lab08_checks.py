@@ -5,18 +5,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from llmlab.checks import CheckFailed
+from llmlab.checks import rejects
 from llmlab.lab08 import checks, critique, dpo, preferences
 from llmlab.tinyworld.constitution import critique_prompt, revision_prompt
 
-
-def _rejects(check, fn, *needles: str) -> str:
-    with pytest.raises(CheckFailed) as err:
-        check(fn, name="ex")
-    msg = str(err.value)
-    for needle in needles:
-        assert needle.lower() in msg.lower(), f"expected {needle!r} in: {msg}"
-    return msg
 
 
 # ---- Exercise 1: critique -> revision ---------------------------------------------------------------
@@ -100,13 +92,13 @@ def test_loop_check_passes_the_reference_and_a_per_item_loop(capsys):
     (loop_swapped, ("swapped",)), (loop_own_format, ("exact format",)), (loop_one_round, ("one per principle",)),
 ])
 def test_loop_check_names_the_bug(fn, needles):
-    _rejects(checks.check_critique_revise, fn, *needles)
+    rejects(checks.check_critique_revise, fn, *needles)
 
 
 def test_loop_check_explains_the_stub():
     def stub(generate, requests, replies, principles):
         raise NotImplementedError("Exercise 1")
-    _rejects(checks.check_critique_revise, stub, "not implemented")
+    rejects(checks.check_critique_revise, stub, "not implemented")
 
 
 # ---- Exercise 2: preference pairs -------------------------------------------------------------------
@@ -165,7 +157,7 @@ def test_pairs_check_passes_the_reference(capsys):
     (pairs_inverted_margin, ("dropped the clear",)),
 ])
 def test_pairs_check_names_the_bug(fn, needles):
-    _rejects(checks.check_preference_pairs, fn, *needles)
+    rejects(checks.check_preference_pairs, fn, *needles)
 
 
 # ---- Exercise 3: the DPO loss -----------------------------------------------------------------------
@@ -226,4 +218,4 @@ def test_dpo_check_passes_the_reference_and_an_equivalent(capsys):
     (dpo_float, ("torch.tensor",)),
 ])
 def test_dpo_check_names_the_bug(fn, needles):
-    _rejects(checks.check_dpo_loss, fn, *needles)
+    rejects(checks.check_dpo_loss, fn, *needles)

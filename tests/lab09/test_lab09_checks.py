@@ -7,18 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from llmlab.checks import CheckFailed
+from llmlab.checks import rejects
 from llmlab.lab09 import checks, distill, pruning
 from llmlab.train import IGNORE
 
-
-def _rejects(check, fn, *needles: str) -> str:
-    with pytest.raises(CheckFailed) as err:
-        check(fn, name="ex")
-    msg = str(err.value)
-    for needle in needles:
-        assert needle.lower() in msg.lower(), f"expected {needle!r} in: {msg}"
-    return msg
 
 
 # ---- the distillation loss ------------------------------------------------------------------------
@@ -179,13 +171,13 @@ def test_distillation_reference_equals_torch_kl_div():
 @pytest.mark.filterwarnings("ignore::UserWarning")    # some wrong versions trip torch's own warnings
 @pytest.mark.parametrize("fn,needle", DISTILL_BUGS, ids=[f.__name__ for f, _ in DISTILL_BUGS])
 def test_distillation_rejects(fn, needle):
-    _rejects(checks.check_distillation_loss, fn, needle)
+    rejects(checks.check_distillation_loss, fn, needle)
 
 
 def test_distillation_stub():
     def stub(*args):
         raise NotImplementedError("Exercise 1")
-    _rejects(checks.check_distillation_loss, stub, "not implemented")
+    rejects(checks.check_distillation_loss, stub, "not implemented")
 
 
 # ---- the magnitude mask ---------------------------------------------------------------------------
@@ -279,7 +271,7 @@ def test_bool_mask_is_accepted(capsys):
 
 @pytest.mark.parametrize("fn,needle", MASK_BUGS, ids=[f.__name__ for f, _ in MASK_BUGS])
 def test_mask_rejects(fn, needle):
-    _rejects(checks.check_magnitude_mask, fn, needle)
+    rejects(checks.check_magnitude_mask, fn, needle)
 
 
 # ---- shrinking an MLP -----------------------------------------------------------------------------
@@ -354,7 +346,7 @@ def test_shrink_reference_passes(capsys):
 
 @pytest.mark.parametrize("fn,needle", SHRINK_BUGS, ids=[f.__name__ for f, _ in SHRINK_BUGS])
 def test_shrink_rejects(fn, needle):
-    _rejects(checks.check_shrink_mlp, fn, needle)
+    rejects(checks.check_shrink_mlp, fn, needle)
 
 
 def test_yours_or_reference_falls_back(capsys):

@@ -7,19 +7,11 @@ import re
 import pytest
 
 from llmlab import tinyworld
-from llmlab.checks import CheckFailed
+from llmlab.checks import rejects
 from llmlab.lab10 import pal, pal_checks
 from llmlab.lab10.sandbox import Limits, SandboxResult, kernel_limits, run_python
 from llmlab.tinyworld.word_problems import MAX_DIGITS, cot_add, cot_multiply, cot_subtract
 
-
-def _rejects(check, fn, *needles: str, **kw) -> str:
-    with pytest.raises(CheckFailed) as err:
-        check(fn, name="ex", **kw)
-    msg = str(err.value)
-    for needle in needles:
-        assert needle.lower() in msg.lower(), f"expected {needle!r} in: {msg}"
-    return msg
 
 
 # ---- the data: every trace and program is right --------------------------------------------------
@@ -152,13 +144,13 @@ def zero_for_nothing(r):
     (zero_for_nothing, ("printed nothing",)),
 ])
 def test_pal_answer_check_names_the_bug(fn, needles):
-    _rejects(pal_checks.check_pal_answer, fn, *needles)
+    rejects(pal_checks.check_pal_answer, fn, *needles)
 
 
 def test_pal_answer_stub_is_not_implemented():
     def stub(r):
         raise NotImplementedError("Exercise")
-    _rejects(pal_checks.check_pal_answer, stub, "not implemented")
+    rejects(pal_checks.check_pal_answer, stub, "not implemented")
 
 
 # ---- Exercise: the kernel limits, against wrong implementations ---------------------------------
@@ -193,7 +185,7 @@ def _with(key, value):
     (lambda lim: list(kernel_limits(lim).items()), ("return a dict",)),
 ])
 def test_kernel_limits_check_names_the_bug(fn, needles):
-    _rejects(pal_checks.check_kernel_limits, fn, *needles, live=False)
+    rejects(pal_checks.check_kernel_limits, fn, *needles, live=False)
 
 
 def test_kernel_limits_live_part_catches_limits_that_do_not_bind():
@@ -204,7 +196,7 @@ def test_kernel_limits_live_part_catches_limits_that_do_not_bind():
         if lim.cpu_seconds == 1:   # only the live run uses cpu_seconds=1
             out["RLIMIT_CPU"] = (60, 61)
         return out
-    msg = _rejects(pal_checks.check_kernel_limits, loose, "infinite loop")
+    msg = rejects(pal_checks.check_kernel_limits, loose, "infinite loop")
     assert "timeout" in msg
 
 
