@@ -16,7 +16,7 @@
 # - explain why the KL penalty is there, with numbers from a run without it;
 # - say what GRPO (no value head) and DPO (no reward model, no rollouts) change, with the three runs side by side.
 #
-# **Time.** Running top to bottom: about 2 minutes on 2 idle CPU cores (`PROFILE = "cpu"`, measured 138 s with the zoo
+# **Time.** Running top to bottom: about 2 minutes on 2 idle CPU cores (`PROFILE = "cpu"`, measured 118 s with the zoo
 # built; building `gpt-chat` first adds about a minute); `"gpu"` runs 4× the PPO
 # iterations. Working through it: 90–120 minutes.
 #
@@ -358,7 +358,8 @@ pd.DataFrame({"request": [r["request"].split(". ")[-1] for r in TEST[:8]], "befo
 # While preparing the lab, β = 0.05 and 0.2 with twice this learning rate drifted
 # 8–13 nats from the reference and cut helpfulness to 0.36 and 0.12 (replies shrank to "Certainly. The"); the β and
 # learning rate here are the gentlest we found that still remove most of the rudeness in 12 iterations. The LoRA
-# run in §5, which moves less, keeps helpfulness better. §4 shows what no penalty at all does.
+# run in §5, which moves less, keeps helpfulness about as well (0.69 against 0.66). §4 shows what no penalty at
+# all does.
 #
 # ## 4. Reward hacking: the same run with β = 0
 #
@@ -449,19 +450,21 @@ pd.DataFrame({"before": show(before), f"PPO (β = {BETA})": show(after), "GRPO (
               "DPO (trl)": show(after_dpo)})
 
 # %% [markdown]
-# All three remove most of the rudeness. At the same number of sampled replies, GRPO does at least as well as our
-# PPO here — rude 0.03 against 0.08, helpful 0.73 against 0.66, at less than half the KL (0.76 against 1.9 nats) —
-# with no value head to train: the group's mean reward is the baseline. It takes one gradient step per batch of
-# replies where our PPO takes 16 (4 epochs × 4 minibatches), hence its 10× higher learning rate. Its KL term needs
-# the same care as PPO's β: while preparing the lab, β = 0.04 (trl's examples) with 4× the steps hacked the reward
-# (KL 11 nats, helpful 0.37, only 56% distinct replies), and a 2e-3 learning rate collapsed it (KL 21 nats, helpful
-# 0.08, replies like "Of course! It 42 coins."); β = 0.5 held at both budgets. DPO, trained
-# on 640 of the annotators' pairs with no reward model and no sampling at all, is rude in 0.07 of its replies,
-# helpful at least as often as the starting policy (0.76 against 0.71) and stays closest to the reference (0.47
-# nats): a pair says directly which of two replies is better, on the fact too, where the reward model's signal is
-# weak (§3). What this comparison does not show: one seed and 100 held-out requests (± 0.05 on a rate), each method
-# at settings tuned only a little, on preferences far simpler than people's; which method wins on real RLHF data is
-# an open and much-benchmarked question.
+# All three remove most of the rudeness. At the same number of sampled replies, GRPO does as well as our PPO here — rude
+# 0.03 against 0.08 and helpful 0.73 against 0.66 (both within noise at 100 requests) at less than half the KL (0.76
+# against 1.9 nats) — with no value head to train: the group's mean reward is the baseline. It takes one gradient step
+# per batch of replies where our PPO takes 16 (4 epochs × 4 minibatches), hence its 10× higher learning rate. Its KL
+# term needs the same care as PPO's β: while preparing the lab, β = 0.04 (the default of earlier trl versions) with 4×
+# the steps hacked the reward (KL 11 nats, helpful 0.37, only 56% distinct replies), and a 2e-3 learning rate collapsed
+# it (KL 21 nats, helpful 0.08, replies like "Of course! It 42 coins."); β = 0.5 held at both budgets. DPO, trained on
+# 640 of the annotators' pairs with no reward model and no sampling at all, is rude in 0.07 of its replies, helpful at
+# least as often as the starting policy (0.76 against 0.71) and stays closest to the reference (0.47 nats): a pair says
+# directly which of two replies is better, on the fact too, where the reward model's signal is weak (§3). The order
+# depends on the budget: with the `gpu` profile's 4× steps (rehearsed on the CPU) PPO kept more helpfulness than GRPO
+# (0.79 against 0.67) at a lower KL (0.81 against 1.57 nats), and DPO's KL (1.15) passed PPO's. What this comparison
+# does not show: one seed and 100 held-out requests (a rate's standard error is up to 0.05, so differences under about
+# 0.1 are noise), each method at settings tuned only a little, on preferences far simpler than people's; which method
+# wins on real RLHF data is an open and much-benchmarked question.
 
 # %% [markdown]
 # ## 7. What you should see

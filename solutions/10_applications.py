@@ -15,7 +15,7 @@
 # - run a ReAct agent with a step limit and a parser that survives malformed actions;
 # - assemble the same retrieval-augmented chain from small parts and from LangChain's runnables.
 #
-# **Time.** Running top to bottom: about 1 minute on 2 idle CPU cores (`PROFILE = "cpu"`, measured 73 s with the zoo
+# **Time.** Running top to bottom: about 1 minute on 2 idle CPU cores (`PROFILE = "cpu"`, measured 49 s with the zoo
 # built; building `gpt-rag` and `gpt-pal` first adds 3–5 minutes). Working through it: 90–120 minutes.
 #
 # **The model.** The zoo's `gpt-rag` is `gpt-base` (0.69M parameters, 256-token window) fine-tuned on TinyWorld's
@@ -329,7 +329,8 @@ plt.show()
 # A knowledge base is input from strangers: a web page, an e-mail, a shared file. An attacker plants a chunk that
 # names the entity — so it is retrieved — carries an instruction, and states a false answer in the knowledge
 # base's own words. We plant one per question (a wrong value of the same attribute, taken from another question),
-# retrieve with BM25 as before, and measure how often the model repeats the planted answer. The mitigation: a guard
+# retrieve the top 3 with BM25 (prompts built as they come, without §4's fitting, so the clean row differs a little
+# from §3's), and measure how often the model repeats the planted answer. The mitigation: a guard
 # that drops retrieved chunks that talk *to* the model ("ignore", "instructions", ...) instead of stating facts.
 
 # %%
@@ -362,15 +363,15 @@ print(f"the planted chunk is retrieved in the top {K} for "
 inj_table
 
 # %% [markdown]
-# The planted chunk reaches the top 3 for about half the questions, and then the model — which copies whatever
-# follows the phrase it matched — often repeats the lie: 17% of all answers are the planted one. The guard removes
-# it (0.5%) and accuracy recovers, even above the clean run's, because the prompt then holds fewer distracting
-# chunks. Note what did *not* happen: this
-# model does not obey the instruction as such — it was never trained to follow instructions in a context; a large
-# instruction-tuned model does, which makes injection worse (exfiltrating data, calling tools). The guard restores
-# accuracy here because the attacker used the word "ignore"; a reworded attack passes it. Defences that do not
-# depend on the attacker's wording: provenance (retrieve only from trusted sources), keeping instructions and
-# retrieved data in separate channels, least privilege for tools, and checking outputs against sources.
+# The planted chunk reaches the top 3 for about half the questions (55%), and then the model — which copies whatever
+# follows the phrase it matched — often repeats the lie: 17% of all answers are the planted one. The guard brings that
+# back to the clean run's 0.5% and accuracy recovers, even above the clean run's, because the prompt then holds fewer
+# distracting chunks. Note what did *not* happen: this model does not obey the instruction as such — it was never
+# trained to follow instructions in a context; a large instruction-tuned model does, which makes injection worse
+# (exfiltrating data, calling tools). The guard restores accuracy here because the attacker used the word "ignore"; a
+# reworded attack passes it. Defences that do not depend on the attacker's wording: provenance (retrieve only from
+# trusted sources), keeping instructions and retrieved data in separate channels, least privilege for tools, and
+# checking outputs against sources.
 
 # %% [markdown]
 # ## 6. Chain of thought vs program-aided language models
@@ -379,8 +380,9 @@ inj_table
 # coins off the bill. How many coins does he pay?"* and it has to produce 523292 one token at a time. **Chain of
 # thought** (CoT; Wei et al. 2022) lets it write the working first: here, at digit level, the schoolbook way —
 # `Multiply 58532 by 9: 2*9+0=18, 3*9+1=28, 5*9+2=47, 8*9+4=76, 5*9+7=52. Subtract 3496 from 526788: ...` — every
-# step a small fact the model must get right, and a six-digit bill has thirteen of them. **Program-aided language
-# models** (PAL; Gao et al. 2023) ask for a program instead and let an interpreter do the arithmetic:
+# step a small fact the model must get right, and this one has eleven of them (a six-digit price: thirteen).
+# **Program-aided language models** (PAL; Gao et al. 2023) ask for a program instead and let an interpreter do the
+# arithmetic:
 #
 #     quantity = 9
 #     price = 58532
@@ -429,17 +431,17 @@ if miss:   # the largest-number miss: which line of the program went wrong
           if wrong else f"a miss ({miss['digits']} digits): {miss['program']!r}")
 
 # %% [markdown]
-# **Reading the plot.** Chain of thought is right on 3 of the 30 one-digit problems, 1 of the 30 two-digit ones and
-# none from three digits up. Even the smallest numbers mostly go wrong: this 0.7M-parameter model has not learned
-# its one-digit facts at this budget (above it writes `3*9+0=24`), and every extra digit adds a step at which a fact
-# or a carry can go wrong, so the errors compound and accuracy stays at nothing. (Drilling the 1,120 digit facts into
-# its training data as well was tried: at the same budget it then failed to learn the programs.) PAL needs none of
-# that arithmetic. It is right on every problem up to four digits and on 90% and 83% of the five- and six-digit
-# ones — exactly the share of programs that are exactly right: all 180 programs ran cleanly in the sandbox, and the
-# misses are programs with a number miscopied (the line printed above), which is why PAL sags as the numbers grow
-# longer. What this does not show: that PAL wins on questions that need
-# judgement rather than arithmetic, or how fast a large model's chain of thought degrades (much later — it knows
-# its digit facts — but it does: Nogueira et al. 2021, Dziri et al. 2023).
+# **Reading the plot.** Chain of thought is right on 3 of the 30 one-digit problems, 1 of the 30 two-digit ones and none
+# from three digits up. Even the smallest numbers mostly go wrong: this 0.7M-parameter model has not learned its
+# one-digit facts at this budget (above it writes `3*9+0=24`), and every extra digit adds a step at which a fact or a
+# carry can go wrong, so the errors compound and accuracy stays at nothing. (Drilling the 1,120 digit facts into its
+# training data as well was tried: at the same budget it then failed to learn the programs.) PAL needs none of that
+# arithmetic. It is right on every problem up to four digits and on 90% and 83% of the five- and six-digit ones —
+# exactly the share of programs that are exactly right: all 180 programs ran cleanly in the sandbox, and a miss is a
+# program with a number miscopied (the line printed above): the longer the numbers, the more there is to miscopy. What
+# this does not show: that PAL wins on questions that need judgement rather than arithmetic, or how fast a large model's
+# chain of thought degrades (much later — it knows its digit facts — but it does: Nogueira et al. 2021, Dziri et al.
+# 2023).
 #
 # ### 6.1 The interpreter is a sandbox
 #
@@ -685,14 +687,15 @@ print(f"parse_action({bad!r}) = {parse_action(bad)} -> observation: {react.INVAL
 # %% [markdown]
 # ReAct answers a few two-hop questions — 6 of 100, against 1 for single-shot RAG and 0 closed-book: a small margin at
 # 100 questions, and not a reliable one — with the `gpu` profile's budgets (its dense encoder trained 4× longer)
-# single-shot RAG answered 9 and ReAct 6. Single-shot retrieval finds the entity's chunk but not the town's, so its
-# answer is mostly a guess. ReAct's loop works — it searches, looks up, finishes, survives malformed actions (15 of
-# them) and stops at the step limit (3 traces) — but the model cannot copy: the traces above show it writing the *wrong
-# entity* in its first thought ("Shaissa Kymore" for "Thithalo Dodason"; "The Brave Hare" for "The Lucky Lantern"),
-# garbling a town's name in its action ("Nearch[Nearch[Nearthorpe]") and finishing with the word "river". The "right"
-# trace is right by luck: it looked up the wrong person, whose town's river happens to be the answer. This is the
-# scale's limit, not ReAct's: a model that copies names reliably (any 1B-parameter model) turns the same loop into the
-# large gain the ReAct paper reports; here, grounded decoding of the action arguments would be the next step.
+# single-shot RAG answered 9 and ReAct 6. One retrieval step can at best find the entity's chunk, which names the town
+# but not its river, so its answer is mostly a guess. ReAct's loop works — it searches, looks up, finishes, survives
+# malformed actions (15 of them) and stops at the step limit (3 traces) — but the model cannot copy: the traces above
+# show it writing the *wrong entity* in its first thought ("Shaissa Kymore" for "Thithalo Dodason"; "The Brave Hare" for
+# "The Lucky Lantern"), garbling a town's name in its action ("Nearch[Nearch[Nearthorpe]") and finishing with the word
+# "river". The "right" trace is right by luck: it looked up the wrong person, whose town's river happens to be the
+# answer. This is the scale's limit, not ReAct's: the large gains the ReAct paper reports rely on a model that copies
+# names reliably (its models had billions of parameters); here, grounded decoding of the action arguments would be the
+# next step.
 #
 # ## 8. An orchestrator, and the same chain in LangChain
 #
@@ -760,9 +763,10 @@ print("""
 # ## 10. Responsible AI, in this lab's numbers
 #
 # - **Hallucination.** Closed-book, the model was wrong on 195 of 200 changed or new facts and never abstained
-#   (§1). Retrieval with grounded decoding answered 65% right (§3) — and distracting chunks, a full window (§4) or a
-#   poisoned source (§5) take much of that back. Keep citations (the chunk ids are there), prefer "not in the
-#   sources" to a guess, and measure.
+#   (§1). Retrieval with grounded decoding answered 65% right (§3) — and distracting chunks take much of that back
+#   (0.65 → 0.35 at k=3, §3), a full window more (0.11 at k=8 truncated, §4); a poisoned source (§5) costs a little
+#   more (0.33 → 0.27) and puts the attacker's answer in 17% of the replies. Keep citations (the chunk ids are
+#   there), prefer "not in the sources" to a guess, and measure.
 # - **Prompt injection.** One planted chunk per question made 17% of the answers the attacker's (§5); a word
 #   filter stopped this attack and would not stop a reworded one.
 # - **Toxicity.** Lab 07 measured how often a chat model's replies are rude and how much RLHF reduces it; an

@@ -2,7 +2,10 @@
 (Lab 07: DPO and GRPO beside PPO; Lab 08: DPO on AI labels).
 
 trl 1.16's configs default to ``bf16=True`` (which raises on a CPU) and to gradient checkpointing; every
-config here switches both off on a CPU, prints nothing per log step and keeps ``datasets`` quiet.
+config here switches both off on every device (fp32: at a million parameters neither pays), prints nothing per
+log step and keeps ``datasets`` quiet. Both trainers load their frozen reference from
+``model.config._name_or_path`` — the checkpoint on disk, which is the starting model only if ``model`` was not
+changed in memory before the call.
 """
 from __future__ import annotations
 
@@ -63,12 +66,14 @@ def train_dpo(model: PreTrainedModel, tok: PreTrainedTokenizerBase, pairs: Seque
 
 def train_grpo(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str], reward_fn, *,
                steps: int, generations: int = 8, batch_size: int = 64, max_new_tokens: int = 32, lr: float = 5e-4,
-               beta: float = 0.04, seed: int = 0, out_dir: str):
+               beta: float = 0.5, seed: int = 0, out_dir: str):
     """GRPO (Shao et al. 2024) with trl's ``GRPOTrainer``: per step, ``batch_size // generations`` prompts,
     ``generations`` sampled replies each; a reply's advantage is its reward minus its group's mean, over the
     group's standard deviation — no value head. ``reward_fn(prompts, replies) -> list[float]`` scores replies
-    cut at their first newline (as the labs' rollouts read them). Pure sampling (no top-k / top-p), a constant
-    learning rate, ``beta`` × KL to the starting model in the loss. Returns the trainer (``trainer.model``)."""
+    cut at their first newline (as the labs' rollouts read them). Pure sampling (no top-k / top-p), one update
+    per batch, a constant learning rate, ``beta`` × KL to the starting model in the loss (Lab 07: 0.04 let the
+    policy hack its reward at 48 steps, 0.5 held), trl's default token-level loss normalisation (``loss_type
+    "dapo"``, not the paper's per-reply mean). Returns the trainer (``trainer.model``)."""
     import datasets
     from transformers.trainer_callback import PrinterCallback
     from trl import GRPOConfig, GRPOTrainer
@@ -85,11 +90,15 @@ def train_grpo(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Se
                      weight_decay=0.0, logging_steps=1, save_strategy="no", report_to=[], seed=seed, data_seed=seed,
                      bf16=False, use_cpu=on_cpu, gradient_checkpointing=False, disable_tqdm=True,
                      dataloader_num_workers=0)
-    tok.padding_side = "left"                     # trl generates a batch of prompts: pad them on the left
+    side, tok.padding_side = tok.padding_side, "left"    # trl generates a batch of prompts: pad them on the left
     data = datasets.Dataset.from_list([{"prompt": p} for p in prompts])
-    with quiet_trl():
-        trainer = GRPOTrainer(model=model, reward_funcs=rewards, args=cfg, train_dataset=data, processing_class=tok)
-    trainer.remove_callback(PrinterCallback)
-    trainer.train()
+    try:
+        with quiet_trl():
+            trainer = GRPOTrainer(model=model, reward_funcs=rewards, args=cfg, train_dataset=data,
+                                  processing_class=tok)
+        trainer.remove_callback(PrinterCallback)
+        trainer.train()
+    finally:
+        tok.padding_side = side
     trainer.model.eval()
     return trainer
