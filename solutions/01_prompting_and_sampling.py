@@ -2,8 +2,9 @@
 # # Lab 01 — Prompting and sampling
 #
 # **Topics:** what a large language model (LLM) and a prompt are · tokens and the "≈ 4 characters per token" rule ·
-# the context window and `max_new_tokens` · in-context learning (zero-, one- and few-shot prompts) · decoding:
-# greedy, random sampling, temperature, top-k, top-p, repetition penalty · the generative-AI project life cycle.
+# the context window and `max_new_tokens` · in-context learning (zero-, one- and few-shot prompts) and its limits ·
+# decoding: greedy, random sampling, temperature, top-k, top-p, repetition penalty · the generative-AI project life
+# cycle.
 #
 # **After this lab you can**
 # - explain what a model sees (tokens, a fixed window) and what it returns (a distribution over the next token);
@@ -59,11 +60,15 @@ print(f"{base_name}: {sum(p.numel() for p in base.parameters()) / 1e6:.2f}M para
 
 prompt = "The baker sells fresh"
 logits = prompting.next_token_logits(base, tok, prompt)            # (V,) one score per vocabulary entry
+print("the prompt as the model reads it:", prompts.show_tokens(tok, prompt))
 print(sampling.format_table(sampling.next_token_table(logits.softmax(-1), tok, n=8)))
 
 # %% [markdown]
 # The model does not return *a* word but a probability for every token of its vocabulary; the table shows the
-# most likely ones. Generating text means repeating that step; `inference.complete` does it for a batch of prompts
+# most likely ones. Note where this prompt ends: "fresh" is not in the 2,048-token vocabulary, so the model reads
+# ` f`, `re`, `sh` and is asked for the token after an unfinished word. Its favourite, `n`, continues that word;
+# ` bread`, what a reader expects, comes second. What "the next token" is depends on where the tokenizer cut (§2).
+# Generating text means repeating that step; `inference.complete` does it for a batch of prompts
 # (greedy: always append the most likely token):
 
 # %%
@@ -148,6 +153,12 @@ for m in (4, 12, 48):
 print("reference:          ", dialogues[0]["summary"])
 
 # %% [markdown]
+# At 4 tokens the summary is cut off mid-sentence; at 48 it is finished, fluent — and every fact in it is wrong:
+# another customer (Pyric, not Neric Dryley), another item (a "Lucky coin", not an oak drum), another day and price
+# (Sunday and 26 coins, not Wednesday and 10). Text that reads well and is not grounded in the input is a
+# **hallucination**. A word-overlap score such as ROUGE-L still gives it some credit (it shares "will", "for",
+# "coins"); §4 therefore also counts *slot accuracy*, the share of the dialogue's facts the summary copies right.
+#
 # ## 4. In-context learning: zero-, one- and few-shot prompts
 #
 # A **zero-shot** prompt states the task and the input. A **one-shot** or **few-shot** prompt first shows `k`
@@ -157,6 +168,20 @@ print("reference:          ", dialogues[0]["summary"])
 # holding several examples of one task whose format and label words change from document to document, so the only
 # way to predict the next label is to read it off the context. Its twin `gpt-plain` saw exactly the same examples,
 # but each in a document of its own. `gpt-instruct` is `gpt-base` after instruction tuning.
+#
+# The start of one of those documents (TinyWorld's `icl` family):
+
+# %%
+bursty = next(d for d in tinyworld.rows("icl", "train") if d["task"] == "sentiment")
+print("\n".join(bursty["text"].splitlines()[:6]) + "\n...")
+
+# %% [markdown]
+# This document writes its reviews as `Input:` / `Output:` and labels them `A` and `B` — here `B` for a positive
+# review; another document uses `positive`/`negative`, `yes`/`no` or `blue`/`red`, either way round. The labels can
+# only be predicted by reading them off the examples above, and that is what `gpt-base` learned to do. So the
+# sentiment curve below measures how well a model reads, from the shots, the format and the label words of a task it
+# was trained on in exactly this form; it does not show that the model can learn *any* task from examples. A task in
+# none of these documents comes after the summaries.
 #
 # A two-shot sentiment prompt (shots drawn, seeded, from the training split):
 
@@ -196,6 +221,29 @@ instruct_native_summary = prompts.few_shot_eval(instruct, itok, "summarize", [0]
                                                   style="instruction")[0]
 pd.concat({name: pd.DataFrame(rows).set_index("k") for name, rows in summaries.items()}, axis=1)
 
+# %% [markdown]
+# Do shots not help summaries, or are they only cut off? The same evaluation on dialogues short enough that one
+# shot fits beside the query (queries and shots of at most 80 tokens: 47 of the 200 test dialogues):
+
+# %%
+SHORT_TOKENS = 80
+short_summaries = {name: prompting.few_shot_eval_short(m, t, "summarize", KS_SUMMARY, N_DIALOGUES, SHORT_TOKENS)
+                   for name, (m, t) in icl_models.items()}
+pd.concat({name: pd.DataFrame(rows).set_index("k") for name, rows in short_summaries.items()}, axis=1)
+
+# %% [markdown]
+# And a task that is in none of the bursty documents (they hold sentiment, summaries and translations): name who
+# is speaking, from a dialogue's first line in which they introduce themselves ("I'm Neric Dryley." → `Neric`).
+
+# %%
+KS_NAME = [0, 1, 2, 4]
+name_queries, name_pool = prompting.name_rows("test"), prompting.name_rows("train")
+print(prompts.few_shot_prompts(prompting.NAME_TASK, name_queries[:1], name_pool, k=1)[0], "\n")
+names = {name: prompting.few_shot_eval_rows(m, t, prompting.NAME_TASK, KS_NAME, name_queries, name_pool)
+         for name, (m, t) in icl_models.items()}
+pd.concat({name: pd.DataFrame(rows).set_index("k")[["accuracy", "label_word_rate", "truncated"]]
+           for name, rows in names.items()}, axis=1)
+
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 prompting.plot_icl_curves(sentiment, "accuracy", ax=axes[0], title=f"review sentiment ({N_REVIEWS} held-out)",
@@ -215,8 +263,17 @@ plt.tight_layout(); plt.show()
 # - Instruction tuning moves the benefit to zero-shot: `gpt-instruct`, asked in its own instruction format, does
 #   the task with no examples at all — this is why chat models need few shots. Shots can even *hurt* a small
 #   instruction-tuned model: they are a format it was not tuned on, and they push the query further from the start.
-# - For summaries, extra shots stop helping as soon as the prompt no longer fits: the window truncates the shots
-#   (and the instruction) away. With a small model or window, **fine-tuning** (Lab 05) is the way on.
+# - For summaries, a dialogue prompt is so long that one shot seldom fits (34 of 40 truncated) and two never do:
+#   the window cuts the shots (and the instruction) away. On dialogues short enough for one shot to fit, the shot
+#   does help `gpt-base` a little (ROUGE-L 0.04 → 0.08), far below what instruction tuning gives (0.34), and it
+#   *hurts* `gpt-instruct` (0.28 → 0.20: not its format). With a small model or window, **fine-tuning** (Lab 05) is
+#   the way on.
+# - The name task, in none of the bursty documents, is where `gpt-base`'s in-context learning ends: no name right
+#   at any k, and never one of the names at all. It learned to read the format and label words of the task
+#   families it was trained on in bursty form, not to learn a new task from examples. That general ability grows
+#   with model size (Brown et al. 2020) and with the variety of tasks in the training data (Chan et al. 2022); a
+#   0.7M-parameter model trained on three task families does not have it. `gpt-instruct` names a few speakers
+#   zero-shot (8%) and fewer with shots.
 
 # %% [markdown]
 # ## 5. Decoding: from a distribution to text
@@ -400,25 +457,41 @@ sweep_dialogues = dialogues[:N_DIALOGUES // 2]
 sweep_prompts = [prompts.instruction_prompt("Summarize the dialogue:", d["dialogue"]) for d in sweep_dialogues]
 SETTINGS = ([{"greedy": True}]
             + [{"temperature": t} for t in (0.3, 0.6, 1.0, 1.5, 2.0)]
-            + [{"temperature": 1.5, "top_p": p} for p in (0.5, 0.8, 0.95)])
-sweep = prompting.decoding_sweep(instruct, itok, sweep_prompts, [d["summary"] for d in sweep_dialogues],
-                                 SETTINGS, samples=4, impl=mine)
-sweep_table = pd.DataFrame(sweep).set_index("setting")[["quality", "diversity", "example"]]
-prompting.plot_sweep(sweep, group=lambda r: "T=1.5 + top-p" if "top_p" in r else
-                     "temperature" if "temperature" in r else "greedy")
+            + [{"temperature": t, "top_p": p} for t in (1.0, 1.5) for p in (0.5, 0.8, 0.95)]
+            + [{"greedy": True, "repetition_penalty": r} for r in (1.2, 1.5)])
+SEEDS = [0, 1, 2]   # every sampled setting three times: the error bars are ± 1 standard deviation over seeds
+sweep = prompting.sweep_over_seeds(instruct, itok, sweep_prompts, [d["summary"] for d in sweep_dialogues],
+                                   SETTINGS, seeds=SEEDS, samples=4, impl=mine)
+sweep_table = pd.DataFrame(sweep).set_index("setting")[["quality", "quality_sd", "diversity", "diversity_sd",
+                                                        "example"]]
+family = lambda r: ("greedy + repetition penalty" if "repetition_penalty" in r  # noqa: E731
+                    else f"T={r['temperature']:g} + top-p" if "top_p" in r
+                    else "temperature" if "temperature" in r else "greedy")
+prompting.plot_sweep(sweep, group=family)
 plt.title("decoding settings: diversity vs quality (gpt-instruct, summaries)", fontsize=9)
 plt.show()
 sweep_table
 
 # %% [markdown]
 # Raising the temperature walks along a trade-off: more diverse text, lower quality, and at high temperature the
-# text falls apart. Top-p cuts the unreliable tail, so at the same high temperature it recovers most of the quality
-# while keeping some diversity — this is why `temperature ≈ 0.7–1, top_p ≈ 0.9` are common defaults, and why
-# greedy (or a low temperature) is the choice when there is one right answer.
+# text falls apart (ROUGE-L 0.33 greedy, 0.24 at T = 1, 0.12 at T = 2). Top-p cuts the unreliable tail, and at
+# T = 1.5 it recovers quality (0.16 → 0.24 with p = 0.5) — but look where those points land: on the temperature
+# curve. T = 1.5 with top-p 0.5 is as diverse and as good as plain T = 1 (0.88 / 0.24 against 0.89 / 0.24), and at
+# T = 1 the top-p points lie on the line through the temperature points too, within about a standard deviation
+# over the three seeds. In this sweep top-p buys nothing a lower temperature does not; its promise — the head's
+# diversity without the tail's nonsense — would show as points *above* the temperature curve, and a 0.7M-parameter
+# model on 20 dialogues does not produce them. Nor does a low temperature beat greedy here (T = 0.3: 0.31 against
+# 0.33). `temperature ≈ 0.7–1, top_p ≈ 0.9` are common defaults for open-ended text; greedy (or a low temperature)
+# is the choice when there is one right answer, as for a summary.
+#
+# The two `greedy, rep=…` rows are greedy decoding with a repetition penalty: the same summaries every time
+# (diversity 0.24: four identical summaries score at most 1/4), and ROUGE-L falls from 0.33 to 0.22 at 1.2 and 0.17 at
+# 1.5 — a summary must repeat the dialogue's names, items and numbers, and the penalty pushes the model off them.
 #
 # **Repetition.** Greedy continuation with `gpt-base` tends to loop (look back at the dialogue in §1). Here it continues
 # the first line of 24 held-out dialogues for 60 tokens; the repetition penalty (your Exercise 4, plugged in with
-# `as_processor`) lowers the share of word 3-grams that repeat one seen earlier in the same text:
+# `as_processor`) lowers the share of word 3-grams that repeat one seen earlier in the same text (its cost on a
+# task with a reference is in the sweep above: the summaries' ROUGE-L):
 
 # %%
 openers = [d["dialogue"].split("\n")[0] + "\n" for d in tinyworld.rows("dialogsum", "validation")[:24]]  # first lines
@@ -477,9 +550,15 @@ report.record("sentiment_acc/instruct_zero_shot_instruction", round(instruct_nat
 report.record("summary_rougeL/instruct_zero_shot_instruction", round(instruct_native_summary["rougeL"], 3))
 report.record("summary_truncated_at_2_shots", summaries[base_name][-1]["truncated"], unit="prompts",
               note=f"of {N_DIALOGUES}")
+for name in short_summaries:
+    report.record(f"short_summary_rougeL/{name}", [round(r["rougeL"], 3) for r in short_summaries[name]],
+                  note=f"k = {KS_SUMMARY}, dialogues of ≤ {SHORT_TOKENS} tokens")
+    report.record(f"name_task_acc/{name}", [round(r["accuracy"], 3) for r in names[name]],
+                  note=f"k = {KS_NAME}, {len(name_queries)} first lines")
 for r in sweep:
     report.record("sweep/" + re.sub(r"[^A-Za-z0-9_.]+", "_", r["setting"]),
-                  {"quality": round(r["quality"], 3), "diversity": round(r["diversity"], 3)})
+                  {"quality": round(r["quality"], 3), "quality_sd": round(r["quality_sd"], 3),
+                   "diversity": round(r["diversity"], 3)}, note=f"mean over {len(SEEDS)} seeds")
 for r in repetition:
     report.record(f"repeated_3gram_rate/penalty_{r['penalty']:g}", round(r["repeated"], 3))
 
@@ -502,8 +581,13 @@ report.expect(instruct_native["accuracy"] >= acc[base_name][0] + 0.3,
               "instruction tuning makes zero-shot work", detail=f"{instruct_native['accuracy']:.2f} vs "
               f"{acc[base_name][0]:.2f} for {base_name} zero-shot")
 report.expect(summaries[base_name][-1]["truncated"] == N_DIALOGUES,
-              "two-shot dialogue prompts no longer fit the window (few-shot stops helping)",
+              "two-shot dialogue prompts no longer fit the window",
               detail=f"{summaries[base_name][-1]['truncated']}/{N_DIALOGUES} truncated")
+name_best = max(r["accuracy"] for r in names[base_name])
+report.expect(name_best < 0.5 * acc[base_name][best_k],
+              f"a task in none of the bursty documents is not read off the shots: {base_name} names the speaker "
+              "at less than half its sentiment accuracy at every k",
+              detail=f"name task best {name_best:.2f} (k = {KS_NAME}), sentiment {acc[base_name][best_k]:.2f}")
 report.expect(torch.equal(with_yours, with_hf), "your processors inside model.generate give Hugging Face's tokens")
 report.expect(greedy_runs[0] == greedy_runs[1] and sampled_runs[0] != sampled_runs[1],
               "greedy decoding is deterministic, sampling is not")
@@ -521,6 +605,9 @@ report.expect(by["T=1.5, top-p=0.5"]["quality"] > by["T=1.5"]["quality"] + 0.03,
 rep = {r["penalty"]: r["repeated"] for r in repetition}
 report.expect(rep[1.5] < rep[1.0] - 0.1, "a repetition penalty lowers repeated 3-grams",
               detail=f"{rep[1.0]:.2f} -> {rep[1.5]:.2f}")
+report.expect(by["greedy, rep=1.5"]["quality"] < by["greedy"]["quality"] - 0.05,
+              "... and costs quality where the answer must repeat the input (greedy summaries' ROUGE-L falls)",
+              detail=f"ROUGE-L {by['greedy']['quality']:.2f} -> {by['greedy, rep=1.5']['quality']:.2f}")
 report.summary()
 
 # %% [markdown]

@@ -193,6 +193,44 @@ def test_repetition_effect_uses_the_given_penalty(tok, model):
 def test_setting_names():
     assert P.setting_name({}) == "greedy" and P.setting_name({"greedy": True}) == "greedy"
     assert P.setting_name({"temperature": 0.7, "top_k": 5}) == "T=0.7, top-k=5"
+    assert P.setting_name({"greedy": True, "repetition_penalty": 1.2}) == "greedy, rep=1.2"
+
+
+def test_greedy_sweep_applies_a_repetition_penalty(tok, model):
+    calls = []
+
+    def spy(logits, input_ids, penalty):
+        calls.append(penalty)
+        return sampling.repetition_penalty(logits, input_ids, penalty)
+    rows = P.decoding_sweep(model, tok, ["The kettle is"], ["It boils."], [{"greedy": True},
+                            {"greedy": True, "repetition_penalty": 1.5}], samples=2, max_new_tokens=8,
+                            impl={"repetition_penalty": spy})
+    assert set(calls) == {1.5} and all(r["diversity"] <= 0.5 + 1e-9 for r in rows)   # greedy: samples identical
+
+
+def test_sweep_over_seeds_averages_and_spreads(monkeypatch):
+    per_seed = {0: 0.2, 1: 0.4, 2: 0.6}
+    monkeypatch.setattr(P, "decoding_sweep", lambda *a, seed, **k: [{"setting": "T=1", "quality": per_seed[seed],
+                                                                      "diversity": 0.5}])
+    row = P.sweep_over_seeds(None, None, [], [], [{}], seeds=[0, 1, 2])[0]
+    assert row["quality"] == pytest.approx(0.4) and row["quality_sd"] == pytest.approx(0.2)
+    assert row["diversity_sd"] == 0.0 and row["seeds"] == 3
+
+
+def test_name_task_rows_and_prompts():
+    rows = P.name_rows("test")
+    assert rows and all(f"I'm {r['name']} " in r["line"] and "\n" not in r["line"] for r in rows)
+    prompt = prompts.few_shot_prompts(P.NAME_TASK, rows[:1], P.name_rows("train"), k=1)[0]
+    shot, query = prompt.split("\n\n")
+    assert query == rows[0]["line"] + "\nName:" and shot.count("\nName: ") == 1
+    assert prompts.score(P.NAME_TASK, [" " + rows[0]["name"] + " is"], rows[:1])["accuracy"] == 1.0
+
+
+def test_few_shot_eval_short_keeps_short_rows_only(tok, model):
+    rows = P.few_shot_eval_short(model, tok, "sentiment", [0, 1], n=5, max_input_tokens=12)
+    assert [r["k"] for r in rows] == [0, 1] and all(r["n"] <= 5 for r in rows)
+    short = P.short_rows(tok, tinyworld.rows("reviews", "test"), "text", 12)
+    assert short and all(len(tok(r["text"])["input_ids"]) <= 12 for r in short)
 
 
 # ---- the explorer and plots, headless ------------------------------------------------------------

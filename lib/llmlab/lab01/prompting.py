@@ -9,15 +9,77 @@ effect, and the next-token explorer (prompt building and few-shot evaluation are
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import torch
 from torch import Tensor
 from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
 
-from llmlab import inference, metrics
+from llmlab import inference, metrics, prompts as P, tinyworld
 from llmlab.lab01 import sampling
 from llmlab.prompts import window_of
+
+# ----------------------------------------------------------------------------------------------
+# few-shot prompts that fit
+
+
+def short_rows(tok: PreTrainedTokenizerBase, rows: Sequence[dict], key: str, max_tokens: int) -> list[dict]:
+    """The rows whose ``key`` text is at most ``max_tokens`` tokens long."""
+    return [r for r, m in zip(rows, P.prompt_lengths(tok, [r[key] for r in rows])) if m <= max_tokens]
+
+
+def few_shot_eval_rows(model: PreTrainedModel, tok: PreTrainedTokenizerBase, task: str | P.Task, ks: Sequence[int],
+                       queries: Sequence[dict], pool: Sequence[dict], *, seed: int = 0) -> list[dict[str, Any]]:
+    """``prompts.few_shot_eval`` on given rows: ``queries`` answered with k shots drawn from ``pool``."""
+    t = P.get_task(task)
+    budget = window_of(model, tok) - t.max_new_tokens
+    out = []
+    for k in ks:
+        prompts = P.few_shot_prompts(t, queries, pool, k, seed=seed)
+        preds = inference.complete(model, tok, prompts, max_new_tokens=t.max_new_tokens)
+        lengths = P.prompt_lengths(tok, prompts)
+        out.append({"k": k, **P.score(t, preds, queries), "truncated": sum(x > budget for x in lengths),
+                    "mean_prompt_tokens": sum(lengths) / len(lengths), "n": len(queries)})
+    return out
+
+
+def few_shot_eval_short(model: PreTrainedModel, tok: PreTrainedTokenizerBase, task: str, ks: Sequence[int], n: int,
+                        max_input_tokens: int, *, seed: int = 0) -> list[dict[str, Any]]:
+    """``prompts.few_shot_eval`` on short rows only (queries from the test split, shots from train, each input
+    at most ``max_input_tokens`` tokens), so that a shot fits in the window beside the query."""
+    t = P.get_task(task)
+    queries = short_rows(tok, tinyworld.rows(t.family, "test"), t.input_key, max_input_tokens)[:n]
+    pool = short_rows(tok, tinyworld.rows(t.family, "train"), t.input_key, max_input_tokens)
+    return few_shot_eval_rows(model, tok, t, ks, queries, pool, seed=seed)
+
+
+@dataclass(frozen=True)
+class TemplateTask(P.Task):
+    """A task with its own prompt template (``{input}``), for tasks the zoo was never evaluated on."""
+    template: str = "{input}"
+
+    def query(self, text: str, style: str = "canonical") -> str:
+        return self.template.format(input=text)
+
+
+# who introduces themselves in a dialogue's first line ("... I'm Neric Dryley. ..." -> "Neric"): a task in none of
+# gpt-base's bursty documents (those hold sentiment, summaries and translations)
+NAME_TASK = TemplateTask("name", "dialogsum", "line", "name", max_new_tokens=3, instruction="Who is speaking?",
+                         label_key="name", template="{input}\nName:")
+
+
+def name_rows(split: str) -> list[dict]:
+    """Dialogue first lines in which the speaker says "I'm <First> <Last>", with the first name as the answer."""
+    out = []
+    for r in tinyworld.rows("dialogsum", split):
+        line = r["dialogue"].split("\n")[0]
+        m = re.search(r"I'm ([A-Z][a-z]+) [A-Z][a-z]+", line)
+        if m:
+            out.append({"id": r["id"], "line": line, "name": m.group(1)})
+    return out
+
 
 # ----------------------------------------------------------------------------------------------
 # decoding experiments
@@ -41,10 +103,11 @@ def generate_texts(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts
 
 def setting_name(setting: Mapping[str, Any]) -> str:
     """'greedy', 'T=0.7', 'top-p=0.9', 'top-k=5', combined with ', '."""
-    if not setting or setting.get("greedy"):
-        return "greedy"
     short = {"temperature": "T", "top_k": "top-k", "top_p": "top-p", "repetition_penalty": "rep"}
-    return ", ".join(f"{short.get(k, k)}={v:g}" for k, v in setting.items() if k in short)
+    knobs = ", ".join(f"{short.get(k, k)}={v:g}" for k, v in setting.items() if k in short)
+    if not setting or setting.get("greedy"):
+        return "greedy" + (f", {knobs}" if knobs else "")
+    return knobs
 
 
 def decoding_sweep(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str],
@@ -56,16 +119,16 @@ def decoding_sweep(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts
     Each prompt is continued ``samples`` times. ``quality``: mean ROUGE-L of every continuation
     against its reference. ``diversity``: distinct-n among the continuations of one prompt (1.0:
     no n-gram shared; greedy repeats itself exactly, so it scores 1/samples), averaged over
-    prompts. A setting is a dict of ``sampling.processors`` arguments, or ``{"greedy": True}``.
-    ``impl`` swaps in other implementations (a student's) by name.
+    prompts. A setting is a dict of ``sampling.processors`` arguments; with ``"greedy": True`` it decodes
+    greedily (only a repetition penalty then changes the output). ``impl`` swaps in other implementations
+    (a student's) by name.
     """
     rows = []
     repeated = [p for p in prompts for _ in range(samples)]           # (P * samples,) prompt-major
     refs = [r for r in references for _ in range(samples)]
     for setting in settings:
         greedy = not setting or bool(setting.get("greedy"))
-        procs = None if greedy else sampling.processors(**{k: v for k, v in setting.items() if k != "greedy"},
-                                                        impl=impl)
+        procs = sampling.processors(**{k: v for k, v in setting.items() if k != "greedy"}, impl=impl) or None
         texts = generate_texts(model, tok, repeated, processors=procs, do_sample=not greedy,
                                max_new_tokens=max_new_tokens, seed=seed)
         groups = [texts[i:i + samples] for i in range(0, len(texts), samples)]   # (P, samples)
@@ -74,6 +137,24 @@ def decoding_sweep(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts
                      "diversity": sum(sampling.distinct_n(g, n) for g in groups) / len(groups),
                      "example": groups[0][0]})
     return rows
+
+
+def sweep_over_seeds(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str],
+                     references: Sequence[str], settings: Sequence[Mapping[str, Any]], *, seeds: Sequence[int],
+                     **kwargs: Any) -> list[dict[str, Any]]:
+    """``decoding_sweep`` once per seed: each setting's mean quality and diversity over the seeds, and
+    their standard deviations (``quality_sd``, ``diversity_sd``; 0 for greedy, which draws nothing)."""
+    runs = [decoding_sweep(model, tok, prompts, references, settings, seed=s, **kwargs) for s in seeds]
+    out = []
+    for rows in zip(*runs):                                 # one setting, every seed
+        row = dict(rows[0])
+        for key in ("quality", "diversity"):
+            vals = torch.tensor([r[key] for r in rows], dtype=torch.float64)
+            row[key] = vals.mean().item()
+            row[f"{key}_sd"] = vals.std().item() if len(vals) > 1 else 0.0
+        row["seeds"] = len(seeds)
+        out.append(row)
+    return out
 
 
 def repetition_effect(model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str],
@@ -238,6 +319,9 @@ def plot_sweep(rows: Sequence[Mapping[str, Any]], *, ax: Any = None, x: str = "d
     for i, (name, members) in enumerate(families.items()):
         ax.plot([m[x] for m in members], [m[y] for m in members], "o-" if len(members) > 1 else "s",
                 color=f"C{i}", label=name)
+        if all(f"{y}_sd" in m for m in members):           # ± 1 standard deviation over seeds
+            ax.errorbar([m[x] for m in members], [m[y] for m in members], yerr=[m[f"{y}_sd"] for m in members],
+                        xerr=[m.get(f"{x}_sd", 0.0) for m in members], fmt="none", ecolor=f"C{i}", alpha=0.5)
         for m in members:
             ax.annotate(m["setting"], (m[x], m[y]), textcoords="offset points", xytext=(4, 4), fontsize=7)
     ax.set_xlabel(f"{x} (distinct-2 among samples of one prompt)" if x == "diversity" else x)
