@@ -223,7 +223,8 @@ pd.concat({name: pd.DataFrame(rows).set_index("k") for name, rows in summaries.i
 
 # %% [markdown]
 # Do shots not help summaries, or are they only cut off? The same evaluation on dialogues short enough that one
-# shot fits beside the query (queries and shots of at most 80 tokens: 47 of the 200 test dialogues):
+# shot fits beside the query (queries and shots of at most 80 tokens; 47 of the 200 test dialogues are, and the
+# first `N_DIALOGUES` of them are asked):
 
 # %%
 SHORT_TOKENS = 80
