@@ -245,6 +245,32 @@ names = {name: prompting.few_shot_eval_rows(m, t, prompting.NAME_TASK, KS_NAME, 
 pd.concat({name: pd.DataFrame(rows).set_index("k")[["accuracy", "label_word_rate", "truncated"]]
            for name, rows in names.items()}, axis=1)
 
+# %% [markdown]
+# **Wording.** A prompt's exact words matter too. `gpt-instruct` was tuned with five phrasings of the sentiment
+# request; here are two of them and four it never saw, each on the same held-out reviews, zero-shot:
+
+# %%
+PHRASINGS = {"Classify this review:": "seen in tuning",
+             "Did the customer like the product? Answer positive or negative.": "seen in tuning",
+             "Is the customer happy? Answer positive or negative.": "new",
+             "Review sentiment (positive or negative):": "new",
+             "What does the customer think of it?": "new",
+             "Tell me about this review.": "new"}
+wording_rows = reviews_test[:N_REVIEWS]
+wording = pd.DataFrame([
+    {"instruction": ph, "phrasing": kind, **prompts.score("sentiment", inference.complete(
+        instruct, itok, [prompts.instruction_prompt(ph, r["text"]) for r in wording_rows], max_new_tokens=3),
+        wording_rows)}
+    for ph, kind in PHRASINGS.items()]).set_index("instruction")
+wording
+
+# %% [markdown]
+# Here the wording hardly matters: 0.91–0.97 for every phrasing, seen or new, and even "Tell me about this review."
+# gets a label. The model keys on the review itself — after a review it was only ever asked for a label — so
+# this measures a small, narrowly tuned model, not a rule. Large general models can be far more sensitive: Sclar et
+# al. (2023) found accuracy spreads of tens of points across prompt formats that mean the same thing. Measure your
+# own prompt's wording on held-out data before trusting it.
+
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 prompting.plot_icl_curves(sentiment, "accuracy", ax=axes[0], title=f"review sentiment ({N_REVIEWS} held-out)",
@@ -548,6 +574,7 @@ for name in acc:
     report.record(f"summary_rougeL/{name}", [round(rouge[name][k], 3) for k in KS_SUMMARY],
                   note=f"k = {KS_SUMMARY}, {N_DIALOGUES} held-out dialogues")
 report.record("sentiment_acc/instruct_zero_shot_instruction", round(instruct_native["accuracy"], 3))
+report.record("sentiment_acc/instruct_by_wording", {k: round(v, 3) for k, v in wording["accuracy"].items()})
 report.record("summary_rougeL/instruct_zero_shot_instruction", round(instruct_native_summary["rougeL"], 3))
 report.record("summary_truncated_at_2_shots", summaries[base_name][-1]["truncated"], unit="prompts",
               note=f"of {N_DIALOGUES}")
