@@ -36,7 +36,7 @@ from transformers import (AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoToken
 
 from transformers.utils import logging as hf_logging
 
-from llmlab import inference, metrics, tinyworld, tokenizer as bpe, train as trainer
+from llmlab import finetune, inference, instruction_data, metrics, tinyworld, tokenizer as bpe, train as trainer
 from llmlab.prompts import T5_PREFIX, few_shot_eval, instruction_prompt
 from llmlab.config import cache_dir, data_dir, require_hub
 
@@ -59,6 +59,12 @@ class Recipe:
     parent: str | None = None            # start from this zoo model's weights
     evaluate: str = ""                   # an evaluation in EVALS
     seed: int = 0
+    # added after the first zoo: hashed only when set (LATER_FIELDS), so older recipes keep their keys
+    lora: dict | None = None             # train a peft LoRA adapter (``finetune.wrap`` kwargs), saved merged
+    amp: str = "auto"                    # "auto" (train.autocast_dtype) or "fp32"
+
+
+LATER_FIELDS = {"lora": None, "amp": "auto"}
 
 
 RECIPES: dict[str, Recipe] = {}
@@ -125,11 +131,26 @@ recipe(Recipe(
     "causal", "constitution_pairs", ("constitution", "replies"), GPT_SMALL,
     steps=600, batch_size=16, lr=2e-3, warmup=20, parent="gpt-chat", evaluate="eval_cai"))
 
+T5_SMALL = {"d_model": 96, "d_kv": 24, "d_ff": 384, "num_layers": 3, "num_decoder_layers": 3, "num_heads": 4}
+
 recipe(Recipe(
     "t5-base", "encoder-decoder (T5 style) trained on dialogue summarization and English->Toy translation",
-    "seq2seq", "seq2seq_pairs", ("dialogsum", "translation"),
-    {"d_model": 96, "d_kv": 24, "d_ff": 384, "num_layers": 3, "num_decoder_layers": 3, "num_heads": 4},
+    "seq2seq", "seq2seq_pairs", ("dialogsum", "translation"), T5_SMALL,
     steps=800, batch_size=16, lr=3e-3, evaluate="eval_seq2seq"))
+
+# Lab 05's two summarizers, for Lab 06's benchmark: the same data (4,000 dialogues, phrasings at random),
+# batches, steps, learning rates and fp32 as the lab's cpu-profile runs of llmlab.finetune.tune.
+recipe(Recipe(
+    "t5-sum", "t5-base fully fine-tuned on dialogue summaries (Lab 05's full fine-tuning)",
+    "seq2seq", "summary_instruction_pairs", ("dialogsum",), T5_SMALL,
+    steps=200, batch_size=16, lr=finetune.LR["full"], warmup=10, parent="t5-base", evaluate="eval_seq2seq",
+    amp="fp32"))
+
+recipe(Recipe(
+    "t5-sum-lora", "t5-base + a LoRA adapter (r=4 on q, v) trained on dialogue summaries, merged (Lab 05's LoRA)",
+    "seq2seq", "summary_instruction_pairs", ("dialogsum",), T5_SMALL,
+    steps=200, batch_size=16, lr=finetune.LR["lora"], warmup=10, parent="t5-base", evaluate="eval_seq2seq",
+    lora={"lora_r": 4, "targets": ("q", "v")}, amp="fp32"))
 
 # Lab 10: one small model for three jobs, trained on the rag family's traces: answer from retrieved chunks
 # (many about invented people, so reading beats remembering), answer closed-book (the world before the
@@ -232,6 +253,13 @@ def constitution_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
     answers = tok([c for _, c in rows], add_special_tokens=False)["input_ids"]
     pairs = [(p[-(r.seq_len - 64):], a[:63] + [tok.eos_token_id]) for p, a in zip(prompts, answers)]
     return trainer.sft_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
+
+
+@data_builder
+def summary_instruction_pairs(r: Recipe, tok: PreTrainedTokenizerFast) -> Batcher:
+    """Lab 05's fine-tuning data: 4,000 training dialogues, each asked in one of the phrasings at random."""
+    pairs = instruction_data.mixture(tok, {"summarize": 4000}, seed=r.seed)
+    return trainer.seq2seq_batcher(pairs, r.batch_size, tok.pad_token_id, seed=r.seed)
 
 
 @data_builder
@@ -471,7 +499,9 @@ def recipe_key(name: str) -> str:
     manifest = json.loads((data_dir() / "manifest.json").read_text())["files"]
     data_shas = {f: m["sha256"] for f, m in sorted(manifest.items()) if f.split("/")[0] in r.families}
     code = [*_with_helpers(DATA[r.data]), *TRAINING_CODE] + (_with_helpers(EVALS[r.evaluate]) if r.evaluate else [])
-    parts = {"recipe": asdict(r), "data": data_shas, "code": hashlib.sha256(_source_of(*code).encode()).hexdigest(),
+    code += _with_helpers(finetune.wrap) if r.lora else []
+    recipe_fields = {k: v for k, v in asdict(r).items() if k not in LATER_FIELDS or v != LATER_FIELDS[k]}
+    parts = {"recipe": recipe_fields, "data": data_shas, "code": hashlib.sha256(_source_of(*code).encode()).hexdigest(),
              "tokenizer": recipe_key("tokenizer") if r.kind != "tokenizer" else None,
              # bf16 autocast where the CPU has bf16 hardware, else fp32: the two paths train slightly
              # different weights, so a zoo built on one kind of machine is not served on the other
@@ -597,7 +627,9 @@ def build(name: str, force: bool = False, progress: bool = True) -> Path:
 MEASURED_BUILD_SECONDS = {"tokenizer": 1, "gpt-base": 127, "gpt-plain": 134, "gpt-instruct": 55, "t5-base": 77,
                           "gpt-rag": 71,
                           # measured beside other trainings (contended): idle builds are faster
-                          "gpt-pal": 256, "gpt-chat": 53, "gpt-cai": 170}
+                          "gpt-pal": 256, "gpt-chat": 53, "gpt-cai": 170,
+                          # Intel Xeon (AMX), idle, 1 thread
+                          "t5-sum": 35, "t5-sum-lora": 30}
 
 
 def build_message(r: Recipe) -> str:
@@ -623,8 +655,12 @@ def _build_into(r: Recipe, out: Path, progress: bool) -> dict:
     tok = load_tokenizer()
     torch.manual_seed(r.seed)
     model = load(r.parent)[0] if r.parent else untrained(r.name, tok)
+    if r.lora:
+        model = finetune.wrap(model, "lora", **r.lora)
     log = trainer.train(model, DATA[r.data](r, tok), r.steps, lr=r.lr, warmup=r.warmup,
-                        desc=f"zoo: {r.name}", progress=progress)
+                        desc=f"zoo: {r.name}", progress=progress, amp_dtype=None if r.amp == "fp32" else "auto")
+    if r.lora:
+        model = model.merge_and_unload()     # a plain model again: W + scaling * B A, no extra cost at inference
     train_seconds = time.perf_counter() - start
     hf_logging.disable_progress_bar()   # no "Writing model shards" bar for a 3 MB checkpoint
     try:

@@ -106,6 +106,46 @@ def test_key_changes_when_data_file_changes(tmp_zoo, tmp_path, monkeypatch):
     assert zoo.recipe_key("test-tiny") != key
 
 
+def test_fields_added_later_keep_older_keys_and_change_keys_when_set(tmp_zoo, monkeypatch):
+    key = zoo.recipe_key("test-tiny")
+    parts = {k: v for k, v in dataclasses.asdict(TINY).items() if k not in zoo.LATER_FIELDS}
+    assert "lora" not in parts and set(zoo.LATER_FIELDS) <= set(dataclasses.asdict(TINY))
+    for change in ({"amp": "fp32"}, {"lora": {"lora_r": 2, "targets": ("c_attn",)}}):
+        monkeypatch.setitem(zoo.RECIPES, "test-tiny", dataclasses.replace(TINY, **change))
+        assert zoo.recipe_key("test-tiny") != key, change
+    monkeypatch.setitem(zoo.RECIPES, "test-tiny", TINY)
+    assert zoo.recipe_key("test-tiny") == key
+
+
+@pytest.fixture
+def real_t5_base():
+    """The real cache's t5-base entry (requested before tmp_zoo, so it is not built in the empty cache)."""
+    return zoo.build("t5-base")
+
+
+@pytest.mark.parametrize("name, method", [("t5-sum", "full"), ("t5-sum-lora", "lora")])
+def test_lab05_summarizers_are_finetune_runs(real_t5_base, tmp_zoo, monkeypatch, name, method):
+    """The zoo's t5-sum(-lora) are llmlab.finetune.tune's runs (Lab 05's), bit for bit at one thread (3 steps here)."""
+    from llmlab import finetune, instruction_data
+    shutil.copytree(real_t5_base, tmp_zoo / real_t5_base.name)
+    r = dataclasses.replace(zoo.RECIPES[name], name="test-sum", steps=3)
+    monkeypatch.setitem(zoo.RECIPES, "test-sum", r)
+    monkeypatch.setitem(zoo.MEASURED_BUILD_SECONDS, "test-sum", 1)
+    built, tok = zoo.load("test-sum")
+    base, _ = zoo.load("t5-base")
+    kwargs = dict(r.lora or {})
+    with zoo._build_threads():
+        run = finetune.tune(base, instruction_data.mixture(tok, {"summarize": 4000}), method, 3,
+                            pad_id=tok.pad_token_id, lr=r.lr, **kwargs)
+    ours = run.model.merge_and_unload() if method == "lora" else run.model
+    assert type(built) is type(base), "a LoRA entry must be saved merged, as a plain model"
+    want, got = ours.state_dict(), built.state_dict()
+    assert set(want) == set(got)
+    assert all(torch.equal(want[k], got[k]) for k in want)
+    q = "encoder.block.0.layer.0.SelfAttention.q.weight"      # trained by both methods
+    assert not torch.equal(got[q], base.state_dict()[q]), "nothing trained"
+
+
 def test_build_is_cached_and_recorded(tmp_zoo):
     path = zoo.build("test-tiny", progress=False)
     meta = json.loads((path / "meta.json").read_text())
@@ -190,6 +230,14 @@ def test_seq2seq_model_summarizes_and_translates():
     trained, untrained = _meta("t5-base")
     assert trained["summary_rougeL"] > untrained["summary_rougeL"] + 0.12
     assert trained["translation_bleu"] > untrained["translation_bleu"] + 4
+
+
+def test_lab05_summarizers_learn_and_full_fine_tuning_forgets_translation():
+    base, _ = _meta("t5-base")
+    full, lora = _meta("t5-sum")[0], _meta("t5-sum-lora")[0]
+    assert full["summary_rougeL"] > base["summary_rougeL"] + 0.03
+    assert full["translation_bleu"] < 0.5 * base["translation_bleu"], "single-task full fine-tuning should forget"
+    assert lora["translation_bleu"] > full["translation_bleu"]
 
 
 @pytest.mark.parametrize("name", ["gpt-instruct", "gpt-base"])

@@ -3,7 +3,8 @@ import torch
 from torch import nn
 from transformers.pytorch_utils import Conv1D
 
-from llmlab.lab05 import lora, tuning
+from llmlab import finetune
+from llmlab.lab05 import lora
 
 
 def _same_as_peft(base):
@@ -58,6 +59,6 @@ def test_training_memory_counts_adam_state():
 
         def forward(self, x):
             return Out(self.net(x).pow(2).mean())
-    m = tuning.training_memory(Wrap(), {"x": torch.randn(3, 4)})
+    m = finetune.training_memory(Wrap(), {"x": torch.randn(3, 4)})
     n = sum(p.numel() for p in model.parameters())
     assert m["params"] == m["grads"] == 4 * n and m["optimizer"] == 8 * n and m["activations"] > 0

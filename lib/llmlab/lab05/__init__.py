@@ -2,7 +2,9 @@
 
     data        instruction pairs from TinyWorld through several prompt phrasings; held-out scoring
     lora        a LoRA layer from scratch (the exercise's reference), merge / unmerge, peft comparison
-    tuning      full fine-tuning, peft LoRA and prompt tuning on the same data and steps, measured
     forgetting  a second skill before / after fine-tuning; multi-task mixes; adapters per task
     checks      the exercise checks
+
+Full fine-tuning, peft LoRA and prompt tuning, measured, are core (``llmlab.finetune``; the zoo builds two of
+the runs for Lab 06), and so is the instruction data (``llmlab.instruction_data``).
 """

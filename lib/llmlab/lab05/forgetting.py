@@ -10,8 +10,8 @@ import contextlib
 
 import torch
 
-from llmlab import train as trainer
-from llmlab.lab05 import data, tuning
+from llmlab import finetune, train as trainer
+from llmlab.lab05 import data
 
 
 def skills(model, tok, dialogues, pairs) -> dict[str, float]:
@@ -33,7 +33,7 @@ def add_adapter(peft_model, name: str, pairs, steps: int, *, pad_id: int, r: int
     torch.manual_seed(seed)
     start = time.perf_counter()
     trainer.train(peft_model, trainer.seq2seq_batcher(pairs, 16, pad_id, seed=seed), steps,
-                  lr=lr or tuning.LR["lora"], warmup=10, progress=False, amp_dtype=None)
+                  lr=lr or finetune.LR["lora"], warmup=10, progress=False, amp_dtype=None)
     peft_model.set_adapter(before)
     return time.perf_counter() - start
 

@@ -8,7 +8,7 @@
 Every task reads a *test* split, which no zoo recipe trains on (the zoo trains on ``train`` splits only;
 ``contamination`` measures it). A contender says how it is prompted for each task; a task a model was
 never built for is ``None`` and shows as "–". Adding a model is one line in ``CONTENDERS`` (Lab 05's
-fine-tuned models join that way when the lab lands).
+fine-tuned summarizers joined that way, as the zoo's ``t5-sum`` and ``t5-sum-lora``).
 """
 from __future__ import annotations
 
@@ -132,11 +132,13 @@ def zoo_contender(name: str, prompt: Callable[[str, str], str | None], note: str
     return Contender(name, lambda: zoo.load(name), prompt, note, **kw)
 
 
-CONTENDERS = [  # one line per model; Lab 05's fine-tuned models are added the same way
+CONTENDERS = [  # one line per model
     zoo_contender("gpt-base", few_shot, "base LM, few-shot prompts"),
     zoo_contender("gpt-plain", few_shot, "base LM without bursty data, few-shot prompts"),
     zoo_contender("gpt-instruct", lambda task, x: instruct(task, x), "instruction-tuned, zero-shot"),
     zoo_contender("t5-base", t5, "encoder-decoder: summaries and translation only"),
+    zoo_contender("t5-sum", t5, "t5-base fully fine-tuned on summaries (Lab 05)"),
+    zoo_contender("t5-sum-lora", t5, "t5-base + a LoRA adapter trained on summaries, merged (Lab 05)"),
 ]
 
 
@@ -208,6 +210,8 @@ class Result:
     high: float
     n: int
     extra: dict = field(default_factory=dict)
+    # the score as a function of item indices (what the bootstrap resamples); paired_difference reuses it
+    statistic: Callable[[np.ndarray], float] | None = field(default=None, repr=False, compare=False)
 
     def row(self) -> dict:
         return {"model": self.model, "skill": SKILL[self.task], "metric": self.metric, "score": self.score,
@@ -223,9 +227,10 @@ def score_task(name: str, task: str, model, tok, prompts: list[str], rows: list[
     if t.metric == "accuracy":
         lp = choice_logprobs(model, tok, prompts, [r["choices"] for r in rows])
         pred = [r["choices"][int(np.argmax(x))] for r, x in zip(rows, lp)]
-        k = sum(p == y for p, y in zip(pred, targets))
+        right = np.array([p == y for p, y in zip(pred, targets)], dtype=float)
+        k = int(right.sum())
         out = [Result(name, task, "accuracy", k / len(rows), *wilson(k, len(rows)), len(rows),
-                      {"chance": 1 / len(rows[0]["choices"])})]
+                      {"chance": 1 / len(rows[0]["choices"])}, lambda i: right[i].mean())]
         if generated_too:    # the same items, scored by the answer the model writes instead of by likelihood
             said = inference.complete(model, tok, prompts, max_new_tokens=4)
             g = sum(s.lower().startswith(y.lower()) for s, y in zip(said, targets))
@@ -236,10 +241,11 @@ def score_task(name: str, task: str, model, tok, prompts: list[str], rows: list[
         f = np.array([R.rouge_l(p, y).fmeasure for p, y in zip(preds, targets)])
         hits = np.array([sum(str(v).lower() in p.lower() for v in r["slots"].values()) for p, r in zip(preds, rows)])
         total = np.array([len(r["slots"]) for r in rows])
-        return [Result(name, task, "ROUGE-L", float(f.mean()), *bootstrap(lambda i: f[i].mean(), len(f), iters),
-                       len(rows)),
+        rouge_of, slots_of = (lambda i: f[i].mean()), (lambda i: hits[i].sum() / total[i].sum())
+        return [Result(name, task, "ROUGE-L", float(f.mean()), *bootstrap(rouge_of, len(f), iters), len(rows),
+                       statistic=rouge_of),
                 Result(name, task, "slot accuracy", float(hits.sum() / total.sum()),
-                       *bootstrap(lambda i: hits[i].sum() / total[i].sum(), len(f), iters), len(rows))]
+                       *bootstrap(slots_of, len(f), iters), len(rows), statistic=slots_of)]
     if t.metric == "BLEU":
         stats = [B.segment_stats(p, y) for p, y in zip(preds, targets)]
         arr = np.array([[s.hyp_len, s.ref_len, *s.matches, *s.totals] for s in stats])
@@ -248,8 +254,21 @@ def score_task(name: str, task: str, model, tok, prompts: list[str], rows: list[
             tot = arr[idx].sum(0)
             return B.bleu_from_stats(B.Stats(int(tot[0]), int(tot[1]), tuple(tot[2:6]), tuple(tot[6:10]))).score
         return [Result(name, task, "BLEU", corpus(np.arange(len(arr))), *bootstrap(corpus, len(arr), iters),
-                       len(rows))]
+                       len(rows), statistic=corpus)]
     raise ValueError(f"unknown metric {t.metric!r}")
+
+
+def paired_difference(a: Result, b: Result, iters: int = 1000, seed: int = 0) -> tuple[float, float, float]:
+    """(a − b, low, high): the difference of two models' scores on the *same* items, with a percentile-bootstrap
+    interval that draws each resample of items once for both models. Paired, it is much narrower than the two
+    separate intervals suggest: an item that is hard for one model is usually hard for the other, and that shared
+    difficulty cancels in the difference."""
+    if (a.task, a.metric, a.n) != (b.task, b.metric, b.n):
+        raise ValueError(f"paired_difference needs one task, metric and item set: got {a.task}/{a.metric}/{a.n} "
+                         f"and {b.task}/{b.metric}/{b.n}")
+    if a.statistic is None or b.statistic is None:
+        raise ValueError("paired_difference needs results from score_task (they carry their per-item statistic)")
+    return (a.score - b.score, *bootstrap(lambda i: a.statistic(i) - b.statistic(i), a.n, iters, seed))
 
 
 def run(contenders: Sequence[Contender], bench: Mapping[str, list[dict]], iters: int = 1000,

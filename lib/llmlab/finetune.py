@@ -4,12 +4,14 @@
     run.trainable, run.share, run.seconds, run.memory            # memory: bytes measured in one training step
 
 Every method trains through ``llmlab.train.train`` (the package's loop: AdamW, warm-up + cosine,
-clipping) on the same batches (the same batcher seed), so only the method differs.
+clipping) on the same batches (the same batcher seed), so only the method differs. Lab 05 compares
+the methods; the zoo builds two of its runs (``t5-sum``, ``t5-sum-lora``) with ``wrap`` for Lab 06.
 """
 from __future__ import annotations
 
 import copy
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import torch
@@ -31,6 +33,7 @@ class Run:
     seconds: float
     memory: dict[str, int] = field(default_factory=dict)
     loss: list[float] = field(default_factory=list)
+    loss_steps: list[int] = field(default_factory=list)     # the step of each logged loss
 
     @property
     def share(self) -> float:
@@ -58,7 +61,9 @@ def wrap(model: nn.Module, method: str, *, lora_r: int = 4, lora_alpha: float | 
         config = PromptTuningConfig(task_type=task, num_virtual_tokens=virtual_tokens)
     else:
         raise ValueError(f"method {method!r}: use 'full', 'lora' or 'prompt'")
-    return get_peft_model(model, config, adapter_name=adapter)
+    with warnings.catch_warnings():   # peft 0.21 asks transformers 5 the deprecated is_gradient_checkpointing
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(model, config, adapter_name=adapter)
 
 
 def training_memory(model: nn.Module, batch: trainer.Batch) -> dict[str, int]:
@@ -98,4 +103,56 @@ def tune(model: nn.Module, pairs, method: str, steps: int, *, pad_id: int, batch
     batcher = trainer.seq2seq_batcher(pairs, batch_size, pad_id, seed=seed)   # the same batches for every method
     start = time.perf_counter()
     log = trainer.train(tuned, batcher, steps, lr=lr or LR[method], warmup=10, progress=False, amp_dtype=None)
-    return Run(method, tuned.eval(), trainable, total, time.perf_counter() - start, memory, log.loss)
+    return Run(method, tuned.eval(), trainable, total, time.perf_counter() - start, memory, log.loss, log.steps)
+
+
+def tune_with_hf_trainer(model: nn.Module, pairs, steps: int, *, pad_id: int, batch_size: int = 16, seed: int = 0,
+                         lr: float = LR["full"], warmup: int = 10, our_schedule: bool = False) -> Run:
+    """Full fine-tuning of a copy of ``model`` through transformers' ``Trainer`` instead of ``llmlab.train.train``.
+
+    Everything that decides the result is set to what ``tune`` uses: the same batches in the same order (the
+    batcher's, handed over one per step), AdamW (betas 0.9 / 0.98, weight decay 0.01 on all but the norms, the
+    same groups as ours), gradients clipped at 1, fp32, and warm-up + cosine decay to 10% of the peak
+    (``cosine_with_min_lr``). One difference is left in on purpose, because it is the library's own: its warm-up
+    starts at 0 and reaches the peak one step later than ours (``lr * step / warmup`` against ``lr * (step + 1) /
+    warmup``). ``our_schedule=True`` hands the Trainer our optimizer and ``llmlab.train.lr_at`` instead: then the
+    two loops compute the same steps (tested). ``Run.loss`` holds every step's loss (``tune`` logs every 10th).
+    """
+    import tempfile
+
+    from transformers import PrinterCallback, ProgressCallback, Trainer, TrainingArguments
+
+    torch.manual_seed(seed)
+    tuned = copy.deepcopy(model)
+    batcher = trainer.seq2seq_batcher(pairs, batch_size, pad_id, seed=seed)
+
+    class Batches(torch.utils.data.IterableDataset):   # our batches, in our order (no sampler, no shuffling)
+        def __iter__(self):
+            return (batcher(step) for step in range(steps))
+
+    with tempfile.TemporaryDirectory() as out:
+        args = TrainingArguments(
+            output_dir=out, max_steps=steps, per_device_train_batch_size=1, learning_rate=lr, weight_decay=0.01,
+            adam_beta1=0.9, adam_beta2=0.98, adam_epsilon=1e-8, max_grad_norm=1.0, optim="adamw_torch_fused",
+            lr_scheduler_type="cosine_with_min_lr", lr_scheduler_kwargs={"min_lr_rate": 0.1}, warmup_steps=warmup,
+            bf16=False, fp16=False, logging_steps=1, save_strategy="no", report_to=[], seed=seed,
+            dataloader_num_workers=0, disable_tqdm=True, use_cpu=next(model.parameters()).device.type == "cpu")
+        optimizers = (None, None)
+        if our_schedule:
+            decay = [p for p in tuned.parameters() if p.requires_grad and p.dim() >= 2]
+            rest = [p for p in tuned.parameters() if p.requires_grad and p.dim() < 2]
+            opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
+                                    lr=lr, betas=(0.9, 0.98), fused=True)
+            schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: trainer.lr_at(s, steps, lr, warmup) / lr)
+            optimizers = (opt, schedule)
+        hf = Trainer(model=tuned, args=args, train_dataset=Batches(), data_collator=lambda one: one[0],
+                     optimizers=optimizers)
+        for quiet in (PrinterCallback, ProgressCallback):   # the notebook prints its own summary
+            hf.remove_callback(quiet)
+        start = time.perf_counter()
+        hf.train()
+        seconds = time.perf_counter() - start
+    trainable, total = count(tuned)
+    losses = [h["loss"] for h in hf.state.log_history if "loss" in h]
+    return Run("full (transformers Trainer)", tuned.eval(), trainable, total, seconds, loss=losses,
+               loss_steps=list(range(len(losses))))
