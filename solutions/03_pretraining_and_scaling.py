@@ -11,11 +11,13 @@
 #   survives and why;
 # - pretrain a small GPT with a plain training loop and read its loss curve, throughput and checkpoint;
 # - compute the training cost of a model in FLOPs and PF-days, and check GPT-3's 3,640 PF-days yourself;
-# - run a scaling sweep, fit a scaling law to it, and derive the compute-optimal model size for a budget — and say
-#   how far a sweep this small can be trusted;
-# - measure what pretraining on domain text buys on that domain.
+# - tune the learning rate per model width, run a scaling sweep, fit a scaling law to it, measure an iso-FLOP
+#   curve, and derive the compute-optimal model size for a budget — and say how far a sweep this small can be
+#   trusted;
+# - tell when a decaying learning-rate schedule pays and when it does not, measured;
+# - measure what pretraining on domain text buys on that domain, and what it costs on general text.
 #
-# **Time.** Running top to bottom: about 3–4 minutes on 2 CPU cores (`PROFILE = "cpu"`), a minute or two on a GPU
+# **Time.** Running top to bottom: about 3–3½ minutes on 2 CPU cores (`PROFILE = "cpu"`), a minute or two on a GPU
 # (`"gpu"`: 4× the training steps, bf16, MFU reported). Working through it: 60–90 minutes.
 #
 # Everything here trains *from scratch*: no zoo model is used, only the zoo's tokenizer (a 2,048-token BPE trained
@@ -361,7 +363,12 @@ print(f"achieved {achieved / 1e9:.2f} GFLOP/s here; at that speed GPT-3 175B wou
 # after 5/12, 7/12, 9/12 and all of them — sixteen (N, D) points, all past the first plateau of §2's curve, where
 # every model is still learning which tokens are common and size hardly matters. N counts the parameters outside
 # the embeddings (Kaplan's convention: at this size the 2,048-row embedding table would otherwise be most of every
-# model). Smaller models get larger learning rates (`scaling.width_lr`), as GPT-3's smaller models did.
+# model).
+#
+# A sweep is only as good as each run's learning rate: a size trained at a poor rate looks worse than it is, and
+# the fit inherits the error. Smaller models want larger rates (GPT-3's did); `scaling.width_lr` starts from
+# 0.2 / width, and every size is trained at ½×, 1× and 2× that rate — a small sweep per width, as every scaling
+# study runs — and the fit takes each size's best rate.
 #
 # Reading several budgets off one run (Kaplan et al.'s *learning curves*) is only fair if the point at D tokens is
 # what a run of D tokens would reach. Under §2's cosine schedule it is not: halfway through, the learning rate has
@@ -373,9 +380,30 @@ print(f"achieved {achieved / 1e9:.2f} GFLOP/s here; at that speed GPT-3 175B wou
 
 # %%
 SIZES = [scaling.ModelSize(1, 16), scaling.ModelSize(1, 32), scaling.ModelSize(2, 48), MAIN]
-runs = scaling.sweep(SIZES, BUDGETS, train_ids, val, schedule="constant", **COMMON)   # one constant-LR run per size
+LR_FACTORS = (0.5, 1.0, 2.0)
+all_runs = scaling.lr_sweep(SIZES, LR_FACTORS, BUDGETS, train_ids, val, schedule="constant", **COMMON)
+runs = scaling.best_lr_runs(all_runs)              # per size, the runs of its best peak rate
+TUNED_LR = {r.size: r.lr for r in runs}
+lr_table = pd.DataFrame([{"size": r.size, "peak lr": f"{r.lr / scaling.width_lr(s):g} x width_lr",
+                          "held-out loss": r.val_loss} for s in SIZES for r in all_runs
+                         if r.size == s.label and r.steps == STEPS])
+fig, ax = plt.subplots(figsize=(5, 3.2))
+scaling.plot_lr_sweep(all_runs, ax=ax)
+plt.show()
+lr_table.pivot(index="size", columns="peak lr", values="held-out loss").reindex([s.label for s in SIZES])
+
+# %%
 sweep_table = pd.DataFrame(scaling.as_records(runs))
-sweep_table.pivot_table(index=["size", "params"], columns="tokens", values="val_loss")
+sweep_table.pivot_table(index=["size", "params", "lr"], columns="tokens", values="val_loss", sort=False)
+
+# %% [markdown]
+# **The rates were not too low.** Halving `width_lr` costs every size 0.12–0.42 nats at `STEPS` steps. Doubling it
+# costs the two small models 0.07–0.57 and gains the two larger ones only 0.015–0.03: their best rate lies at the
+# sweep's edge, where the curve is flat (a 4× point would be the next to try). The fit below takes each size's best.
+#
+# One more measurement before the fit: a real **iso-FLOP curve** (Chinchilla's "approach 2"). Fix one compute
+# budget — the one `L1-d32` spends in `STEPS` steps — and train every size, at its tuned rate, for exactly the
+# steps that spend it: the smallest model sees four times the tokens, the largest a sixteenth.
 
 # %%
 fit = scaling.fit_runs(runs)
@@ -385,22 +413,39 @@ print(f"L(N, D) = {fit.E:.2f} + {fit.A:.3g} / N^{fit.alpha:.2f} + {fit.B:.3g} / 
 print("Chinchilla (Hoffmann et al., as printed): E = 1.69, alpha = 0.34, beta = 0.28; "
       "refit by Besiroglu et al. 2024: alpha = 0.35, beta = 0.37")
 C_sweep = max(r.flops for r in runs)
-budgets_C = np.geomspace(min(r.flops for r in runs), C_sweep * 30, 4)
+C_iso = scaling.train_flops(next(r.params for r in runs if r.size == SIZES[1].label), STEPS * SEQ_LEN * BATCH)
+iso = scaling.isoflop_runs(SIZES, C_iso, train_ids, val, lr=lambda size: TUNED_LR[size.label], schedule="constant",
+                           warmup=STEPS // 10, **COMMON)
+iso_table = pd.DataFrame([{"size": r.size, "N": r.params, "steps": r.steps, "tokens D": r.tokens,
+                           "measured loss": r.val_loss, "fit": float(fit.predict(r.params, r.tokens))} for r in iso])
+budgets_C = [min(r.flops for r in runs), C_iso, C_sweep]            # inside the measured compute
+best_iso = min(iso, key=lambda r: r.val_loss)
+print(f"measured at C = {C_iso:.2e} FLOPs: best {best_iso.size} ({best_iso.tokens / best_iso.params:.0f} tokens per "
+      f"parameter); the fit's optimum there: N = {float(fit.optimal(C_iso)[0]):,.0f} "
+      f"({float(fit.tokens_per_param(C_iso)):.0f} tokens per parameter)")
 fig, axes = plt.subplots(1, 3, figsize=(15, 4))
 scaling.plot_sweep(runs, fit, ax=axes[0])
-scaling.plot_isoflop(runs, fit, budgets_C, ax=axes[1])
+scaling.plot_isoflop(runs, fit, budgets_C, ax=axes[1], measured=iso)
 scaling.plot_optimal(fit, budgets_C, runs, ax=axes[2])
 plt.tight_layout(); plt.show()
+iso_table
 
 # %% [markdown]
 # **Reading the plots.** Left: loss falls with data for every size, and at every budget the bigger models are
 # lower; the fitted surface (dashed) follows the points only roughly. An additive power law bends every size's
 # curve the same way in D, but here the smallest model's curve flattens quickly while the largest one's has not
 # begun to (its loss falls as fast per doubling of D at the end as at the start): the larger models are nowhere
-# near converged. Middle: along a fixed compute budget (an *iso-FLOP* curve),
-# too small a model is starved of capacity and too big a one of data: loss has a minimum, the compute-optimal size
-# (★). Right: how the optimum moves as the budget grows — N_opt ∝ C^a with a = β / (α + β); Chinchilla found
-# a ≈ 0.5 (grow parameters and tokens alike), Kaplan ≈ 0.73.
+# near converged. Middle: along a fixed compute budget (an *iso-FLOP* curve), too small a model is starved of
+# capacity and too big a one of data, so loss has a minimum, the compute-optimal size. The measured curve (black
+# diamonds, the table) shows one: at C = 3.8e10 FLOPs, `L1-d32` (12.8k parameters, 480 steps, 38 tokens per
+# parameter) beats the 4× smaller model on 4× the tokens (3.41 against 3.21) and the two larger ones, which get only
+# 108 and 61 steps (5.05, 5.86). With sizes 4× apart that only brackets the optimum, somewhere between 2 and 570
+# tokens per parameter. The fitted curves do not agree: within the measured sizes they only rise (the fit's
+# optimum lies below the smallest model, so no ★ appears), and at `L1-d16` the fit predicts 2.65 where the model
+# measured 3.41 —
+# its 1.9M tokens lie 4× beyond the largest D the fit has seen. Right: how the fit's optimum moves as the budget
+# grows — N_opt ∝ C^a with a = β / (α + β); Chinchilla found a ≈ 0.5 (grow parameters and tokens alike), Kaplan
+# ≈ 0.73.
 #
 # The fit also says how many tokens per parameter a compute-optimal run should see:
 
@@ -456,9 +501,12 @@ for name, m in [("GPT-3 175B", scaling.GPT3[-1]), ("Gopher 280B", scaling.GOPHER
 #
 # **How far to trust our sweep — honestly, not far.** Sixteen points from four sizes spanning 30× in N and only
 # 2.4× in D fix five parameters loosely: leave one of the four budgets out, or change the seed or the learning
-# rate, and the exponents move by tenths and the tokens-per-parameter figure by an order of magnitude. The constant
-# learning rate makes every point an honest run of its length, but not a *good* one: a run tuned for its budget
-# would decay its learning rate at the end, as Chinchilla's did. N excludes embeddings, so C = 6·N·D undercounts
+# rate, and the exponents move by tenths and the tokens-per-parameter figure by an order of magnitude. (Measured:
+# before the learning-rate sweep, with every size at 1× `width_lr`, the same data gave E = 2.2, α = 0.53, β = 1.06
+# and 62 tokens per parameter; moving two sizes to 2×, a change of 0.015–0.03 nats in their final loss, gives the
+# fit above.) The measured iso-FLOP curve is the more direct estimate, and it too is coarse. The constant learning
+# rate makes every point an honest run of its length, though not the best run of every length (below: at this
+# budget a decayed run ends higher, at 4× the steps lower). N excludes embeddings, so C = 6·N·D undercounts
 # these models' real compute, most of which goes to the 2,048-way output layer. And every point is far from
 # convergence, on templated text. The signs of the exponents and the shape of the trade-off are robust here; the
 # number "20" is not something a CPU sweep can confirm or refute.
@@ -468,7 +516,8 @@ for name, m in [("GPT-3 175B", scaling.GPT3[-1]), ("Gopher 280B", scaling.GOPHER
 # the peak at step `STEPS`, the sweep's stays at the peak:
 
 # %%
-constant_main = {r.steps: r.val_loss for r in runs if r.size == MAIN.label}
+constant_main = {r.steps: r.val_loss for r in all_runs                  # the sweep's run at §2's peak rate
+                 if r.size == MAIN.label and r.lr == scaling.width_lr(MAIN)}
 schedules = pd.DataFrame({"cosine (section 2)": {r.steps: r.val_loss for r in main_runs},
                           "constant (sweep)": constant_main})
 schedules["cosine - constant"] = schedules["cosine (section 2)"] - schedules["constant (sweep)"]
@@ -479,15 +528,43 @@ print(f"after {STEPS} steps the {'constant' if final_gap > 0 else 'cosine'} sche
 schedules
 
 # %% [markdown]
-# Which schedule wins depends on how far the runs are from convergence. On the `cpu` profile's short runs the run
-# that keeps its learning rate high ends clearly *lower* (by 0.35 nats at 480 steps), and the gap grows as the
-# cosine rate decays: progress per step still grows with the learning rate, and decaying it gives up progress that
-# the quieter, better-averaged final steps do not win back. With 4× the steps (`PROFILE = "gpu"`; rehearsed on a
-# CPU) the models slow down near the loss their learning rate allows, and the decay pays off: the cosine run ends
-# 0.06 nats *lower* — the regime of Chinchilla's runs, where a snapshot taken before the decay overstates the loss
-# a run ending there reaches, and a fit to such snapshots tilts the data exponent. The lesson that holds in both:
-# the schedule alone moves the loss at a given D, so points compared in a sweep must come from runs with the
-# *same* schedule, each measured where its schedule says a run of that length would stop.
+# On the `cpu` profile's `STEPS` = 480 steps the run that keeps its rate high ends clearly *lower* (by 0.35
+# nats), and the gap grows as the cosine rate decays. It is not a peak rate set too low: the sweep above found
+# ½× worse and 2× within 0.02 nats for this model, and while preparing the lab (this machine, one seed) the
+# constant run of `L2-d64` ended lower at every peak rate from 1e-3 to 5e-3 (by 0.61, 0.40, 0.37 and 0.28 nats);
+# at 1e-2 and above both schedules did far worse. A warm-up–stable–decay run (constant, then a cosine decay over
+# the last 20% of the steps) ended level with the constant one (2.52 against 2.55). At 480 steps every size is
+# still falling fast — 0.1–0.4 nats over the last 120 steps — and progress per step still grows with the learning
+# rate, so decaying it gives up more than the quieter final steps win back.
+#
+# **At its own budget, run long enough.** The known result — a run that decays its rate ends lower than one that
+# never does, *at the budget it was planned for* — needs runs that get near the loss their rate allows. The smallest
+# models get there first, so here is `L1-d32`, at its tuned rate, for 4 × `STEPS` steps, once with each schedule:
+
+# %%
+LONG = 4 * STEPS
+small = SIZES[1]
+long_runs = {sch: scaling.pretrain(small, train_ids, val, LONG, [LONG // 4, LONG // 2, 3 * LONG // 4],
+                                   lr=TUNED_LR[small.label], schedule=sch, desc=f"{small.label}, {LONG} steps ({sch})",
+                                   **COMMON)[2]
+             for sch in ("cosine", "constant")}
+long_table = pd.DataFrame({sch: {r.steps: r.val_loss for r in rs} for sch, rs in long_runs.items()})
+long_table["cosine - constant"] = long_table["cosine"] - long_table["constant"]
+long_table.index.name = "steps"
+long_gap = long_table["cosine - constant"].iloc[-1]
+print(f"{small.label} after {LONG} steps: the {'cosine' if long_gap < 0 else 'constant'} schedule is lower by "
+      f"{abs(long_gap):.3f} nats")
+long_table
+
+# %% [markdown]
+# At 1,920 steps the order flips: the cosine run ends 0.053 nats *lower* (2.106 against 2.159), ahead at every
+# snapshot from 960 steps on — run long enough, the decay pays, the regime of Chinchilla's runs. There a snapshot
+# taken before the decay overstates the loss a run ending there would reach, and a fit to such snapshots tilts the
+# data exponent; Chinchilla trained a separate, fully decayed run per budget, and warm-up–stable–decay schedules
+# (MiniCPM, Hu et al. 2024; Hägele et al. 2024) make that cheaper: one long constant run, and a short decay
+# branched off each snapshot. The lesson that holds at both lengths: the schedule alone moves the loss at a given
+# D, so points compared in a sweep must come from runs with the same schedule, each measured where its schedule
+# says a run of that length would stop.
 
 # %% [markdown]
 # ## 5. Domain-adaptive pretraining
@@ -497,8 +574,8 @@ schedules
 # (Wu et al. 2023) argued that a model pretrained on a large share of financial text beats general models of its
 # size on financial tasks while staying competitive elsewhere; continued pretraining on domain text (Gururangan et
 # al. 2020, "Don't stop pretraining") is the cheaper version of the same idea. Measured here, at equal compute:
-# from the model of §2, continue pretraining for the same number of steps on (a) more general text, (b) a
-# half-domain, half-general mix.
+# from the model of §2, continue pretraining for the same number of steps on mixes with 0%, 10%, 25% and 50%
+# guild documents (the rest general text; 0% is the control: more of the same).
 
 # %%
 pd.DataFrame([{"word": w, "guild meaning": m} for w, m in list(GLOSSARY.items())[:6]])
@@ -508,16 +585,28 @@ domain_train = [r["text"] for r in tinyworld.rows("domain", "train")]
 domain_val = scaling.eval_windows(
     scaling.token_stream(tok, [r["text"] for r in tinyworld.rows("domain", "test")], seed=None), SEQ_LEN)
 general_texts = cleaned.texts()
-mixed_ids = scaling.token_stream(tok, domain_train + general_texts[:len(domain_train)], seed=1)
-general_more = train_ids                     # the same general stream; other windows (seed 1)
 ADAPT_STEPS = profile.steps(100)
-control, _ = scaling.continue_pretraining(model, general_more, ADAPT_STEPS, seq_len=SEQ_LEN, batch_size=BATCH,
-                                          amp_dtype=AMP, desc="(a) more general text")
-adapted, _ = scaling.continue_pretraining(model, mixed_ids, ADAPT_STEPS, seq_len=SEQ_LEN, batch_size=BATCH,
-                                          amp_dtype=AMP, desc="(b) half domain text")
-models = {"general": model, "(a) + general": control, "(b) + domain mix": adapted}
+SHARES = (0.0, 0.1, 0.25, 0.5)
+n_mix = 2 * len(domain_train)                # documents per mix: the 50% mix holds every guild document once
+by_share = {}
+for share in SHARES:
+    k = round(share * n_mix)
+    ids = scaling.token_stream(tok, domain_train[:k] + general_texts[:n_mix - k], seed=1)
+    by_share[share], _ = scaling.continue_pretraining(model, ids, ADAPT_STEPS, seq_len=SEQ_LEN, batch_size=BATCH,
+                                                      amp_dtype=AMP, desc=f"+{share:.0%} domain text")
+models = {"general (§2)": model, **{f"+{share:.0%} domain": m for share, m in by_share.items()}}
 ppl = pd.DataFrame({name: {"domain perplexity": np.exp(scaling.eval_loss(m, domain_val)),
                            "general perplexity": np.exp(scaling.eval_loss(m, val))} for name, m in models.items()}).T
+fig, ax = plt.subplots(figsize=(5, 3.2))
+ax.plot(ppl["general perplexity"].iloc[1:], ppl["domain perplexity"].iloc[1:], "o-")
+ax.plot(*ppl.iloc[0][["general perplexity", "domain perplexity"]], "k*", ms=12, label="before (§2's model)")
+for name, row in ppl.iloc[1:].iterrows():
+    ax.annotate(name.split()[0], (row["general perplexity"], row["domain perplexity"]), fontsize=8,
+                textcoords="offset points", xytext=(4, 4))
+ax.set_yscale("log")
+ax.set_xlabel("general perplexity (forgetting →)"); ax.set_ylabel("domain perplexity")
+ax.set_title(f"{ADAPT_STEPS} steps of continued pretraining, by domain share", fontsize=9); ax.legend(fontsize=8)
+plt.show()
 ppl
 
 # %% [markdown]
@@ -525,16 +614,20 @@ ppl
 # better):
 
 # %%
-surprise = pd.DataFrame(scaling.word_surprise(models, tok, domain_val, list(GLOSSARY))).set_index("word")
+shown = {k: models[k] for k in ("general (§2)", "+0% domain", "+50% domain")}
+surprise = pd.DataFrame(scaling.word_surprise(shown, tok, domain_val, list(GLOSSARY))).set_index("word")
 surprise.sort_values("count", ascending=False).head(8)
 
 # %% [markdown]
 # The general model has seen *bank* and *bear* in their everyday senses and is surprised by the guild's use of
-# them. On the cpu profile, 100 steps of the half-domain mix cut the domain perplexity about fifteen-fold (448 →
-# 31) — and raised the general perplexity by about a quarter (21.9 → 27.6), while the control that kept to general
-# text lowered it (20.5). That rise is **forgetting** (catastrophic forgetting, in the literature): the steps spent
-# on the guild's meanings overwrite some of the general ones. BloombergGPT made the same trade at scale, and
-# limited the forgetting by keeping about half of its 700B training tokens general.
+# them. On the cpu profile, 100 more steps with no guild text leave the domain perplexity where it was (448 → 479)
+# and lower the general one (21.9 → 20.6). A 10% share of guild documents cuts the domain perplexity almost
+# four-fold (121), 25% seven-fold (61), 50% fifteen-fold (31) — and raises the general perplexity step by step
+# (21.4, 22.9, 27.6: +26% over the model we started from at half and half). That rise is **forgetting**
+# (catastrophic forgetting, in the literature): the steps spent on the guild's meanings overwrite some of the
+# general ones. The curve above is the trade a practitioner picks a point on; the first 10% buy the most.
+# BloombergGPT made the same trade at scale, and limited the forgetting by keeping about half of its 700B training
+# tokens general.
 #
 # ## 6. Try it for real
 #
@@ -575,6 +668,14 @@ report.record("compute_optimal_tokens_per_param", round(tpp_sweep, 1),
 report.record("schedule_loss_at_budgets", {str(k): [round(v["cosine (section 2)"], 3), round(v["constant (sweep)"], 3)]
                                             for k, v in schedules.iterrows()},
               unit="nats", note=f"{MAIN.label}: [cosine, constant]")
+report.record("lr_sweep", {f"{r.size} x{r.lr / scaling.width_lr(s):g}": round(r.val_loss, 3) for s in SIZES
+                           for r in all_runs if r.size == s.label and r.steps == STEPS},
+              unit="nats", note=f"held-out loss after {STEPS} steps, constant rate, peak = factor x width_lr")
+report.record("tuned_lr", {k: float(f"{v:.3g}") for k, v in TUNED_LR.items()})
+report.record("isoflop", {r.size: [r.steps, round(r.val_loss, 3)] for r in iso}, note=f"C = {C_iso:.3g}: [steps, loss]")
+report.record("long_schedules", {str(k): [round(v["cosine"], 3), round(v["constant"], 3)]
+                                 for k, v in long_table.iterrows()},
+              unit="nats", note=f"{small.label}: [cosine, constant]")
 report.record("domain_ppl", {name: round(float(v), 2) for name, v in ppl["domain perplexity"].items()})
 report.record("general_ppl", {name: round(float(v), 2) for name, v in ppl["general perplexity"].items()})
 
@@ -602,16 +703,26 @@ report.expect(all(r0.val_loss > r1.val_loss for r0, r1 in zip(runs, runs[1:]) if
 gap = schedules["cosine - constant"]
 report.expect(abs(gap.loc[STEPS]) > 0.03, "the schedule alone moves the final loss (same model, data and peak rate)",
               detail=", ".join(f"{k}: {v:+.3f}" for k, v in gap.items()))
-if profile.steps_scale == 1:   # the cpu budget's short runs: measured 0.06 -> 0.35 (4x the steps: -0.01 -> -0.06)
-    report.expect(gap.loc[STEPS] > 0.1 and gap.loc[STEPS] > gap.iloc[0],
-                  "runs this short end lower at a constant learning rate, by more as the cosine decays",
+if profile.steps_scale == 1:   # the cpu budget's short runs, far from convergence (4x the steps: the sign flips)
+    report.expect(gap.loc[STEPS] > 0.1,
+                  f"at {STEPS} steps, far from convergence, the run that keeps its rate high ends lower",
                   detail=f"cosine - constant {gap.iloc[0]:+.3f} -> {gap.loc[STEPS]:+.3f}")
+report.expect(long_gap < -0.02, f"run long enough ({LONG} steps), the decayed schedule ends lower at its own budget",
+              detail=f"{small.label}: cosine - constant {long_gap:+.3f} nats")
+iso_loss = [r.val_loss for r in iso]
+report.expect(iso_loss[-1] > min(iso_loss) + 0.1,
+              "at one compute budget the largest model, starved of tokens, is not the best (measured iso-FLOP)",
+              detail=", ".join(f"{r.size} {r.val_loss:.2f} ({r.steps} steps)" for r in iso))
 report.expect(fit.alpha > 0.05 and fit.beta > 0.05 and np.sqrt(np.mean(residuals ** 2)) < 0.15,
               "the fitted exponents are positive and the power law fits the sweep",
               detail=f"alpha {fit.alpha:.2f}, beta {fit.beta:.2f}")
-dom = ppl["domain perplexity"]
-report.expect(dom["(b) + domain mix"] < 0.8 * dom["(a) + general"] and dom["(b) + domain mix"] < 0.8 * dom["general"],
-              "domain-adaptive pretraining lowers domain perplexity at equal compute",
-              detail=f"{dom['general']:.1f} general, {dom['(a) + general']:.1f} +general, "
-                     f"{dom['(b) + domain mix']:.1f} +domain")
+dom, gen = ppl["domain perplexity"], ppl["general perplexity"]
+shares = [f"+{x:.0%} domain" for x in SHARES]
+report.expect(dom[shares[-1]] < 0.8 * dom[shares[0]] and dom[shares[-1]] < 0.8 * dom["general (§2)"]
+              and all(a > b for a, b in zip(dom[shares], dom[shares][1:])),
+              "domain-adaptive pretraining lowers domain perplexity at equal compute, more with a larger share",
+              detail=", ".join(f"{k} {v:.1f}" for k, v in dom.items()))
+report.expect(gen[shares[-1]] > gen[shares[0]] * 1.05,
+              "a larger domain share costs general perplexity (forgetting)",
+              detail=", ".join(f"{k} {v:.1f}" for k, v in gen.items()))
 report.summary()

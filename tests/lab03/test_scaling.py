@@ -177,6 +177,39 @@ def test_sweep_and_continued_pretraining(stream):
     assert {r["word"] for r in rows} == {"3", "7"} and all(r["count"] > 0 for r in rows)
 
 
+def test_lr_sweep_records_rates_and_best_lr_runs_picks_each_sizes_best(stream):
+    ids, val = stream
+    sizes = [scaling.ModelSize(1, 16), scaling.ModelSize(1, 32)]
+    runs = scaling.lr_sweep(sizes, (0.1, 1.0), [10, 30], ids, val, seq_len=32, batch_size=8, vocab_size=64,
+                            progress=False)
+    assert len(runs) == 8 and {r.lr for r in runs if r.size == "L1-d16"} == {0.1 * scaling.width_lr(sizes[0]),
+                                                                            scaling.width_lr(sizes[0])}
+    best = scaling.best_lr_runs(runs)
+    for size in ("L1-d16", "L1-d32"):
+        mine = [r for r in best if r.size == size]
+        assert [r.steps for r in mine] == [10, 30] and len({r.lr for r in mine}) == 1
+        final = {r.lr: r.val_loss for r in runs if r.size == size and r.steps == 30}
+        assert mine[-1].val_loss == min(final.values())
+
+
+def test_best_lr_runs_judges_by_the_largest_budget_not_the_first():
+    def run(lr, steps, loss):
+        return scaling.SweepRun("L1-d16", 1, 16, 100, 200, steps, steps * 10, 6e3 * steps, loss, 1.0, "constant", lr)
+    runs = [run(1.0, 10, 3.0), run(1.0, 30, 2.5), run(2.0, 10, 2.8), run(2.0, 30, 2.6)]
+    assert [r.lr for r in scaling.best_lr_runs(runs)] == [1.0, 1.0]
+
+
+def test_isoflop_runs_spend_the_same_compute(stream):
+    ids, val = stream
+    sizes = [scaling.ModelSize(1, 16), scaling.ModelSize(1, 32)]
+    n16 = scaling.non_embedding_params(scaling.build_model(sizes[0], 64, 32))
+    compute = scaling.train_flops(n16, 40 * 32 * 8)
+    runs = scaling.isoflop_runs(sizes, compute, ids, val, vocab_size=64, seq_len=32, batch_size=8, progress=False,
+                                schedule="constant")
+    assert runs[0].steps == 40 and runs[1].steps < 40 and all(r.schedule == "constant" for r in runs)
+    assert all(abs(r.flops / compute - 1) < 0.05 for r in runs)
+
+
 class _DigitTok:
     """A stand-in tokenizer: " 3" is token 3."""
     def __call__(self, text, add_special_tokens=False):

@@ -155,6 +155,7 @@ class SweepRun:
     val_loss: float        # held-out loss (nats/token)
     tokens_per_second: float
     schedule: str = "cosine"   # the learning-rate schedule of the run the point was measured in
+    lr: float = 0.0            # that run's peak learning rate
 
 
 def pretrain(size: ModelSize, train_ids: Sequence[int], val: torch.Tensor, steps: int,
@@ -207,7 +208,7 @@ def pretrain(size: ModelSize, train_ids: Sequence[int], val: torch.Tensor, steps
     for s in sorted(measured):
         tokens = s * seq_len * batch_size
         runs.append(SweepRun(size.label, size.n_layer, size.n_embd, n, total, s, tokens,
-                             train_flops(n, tokens), measured[s], log.tokens_per_second, schedule))
+                             train_flops(n, tokens), measured[s], log.tokens_per_second, schedule, peak))
     return model, log, runs
 
 
@@ -234,6 +235,51 @@ def sweep(sizes: Sequence[ModelSize], steps: Sequence[int], train_ids: Sequence[
         bar.set_postfix(model=size.label)
         _, _, rs = pretrain(size, train_ids, val, max(steps), steps, progress=False, schedule=schedule, **kwargs)
         runs += [r for r in rs if r.steps in budgets]
+    return runs
+
+
+def lr_sweep(sizes: Sequence[ModelSize], factors: Sequence[float], steps: Sequence[int], train_ids: Sequence[int],
+             val: torch.Tensor, progress: bool = True, **kwargs) -> list[SweepRun]:
+    """``sweep`` once per peak learning rate ``factor × width_lr(size)``: every size at every rate, each
+    run measured at every budget (``SweepRun.lr`` says which rate)."""
+    runs: list[SweepRun] = []
+    for f in factors:
+        runs += sweep(sizes, steps, train_ids, val, progress=progress, lr=lambda size, f=f: f * width_lr(size),
+                      **kwargs)
+    return runs
+
+
+def best_lr_runs(runs: Sequence[SweepRun]) -> list[SweepRun]:
+    """Per size, the runs of the peak learning rate whose loss at the largest budget is lowest (sizes in
+    their order of appearance, budgets in order)."""
+    out = []
+    for size in dict.fromkeys(r.size for r in runs):
+        mine = [r for r in runs if r.size == size]
+        last = max(r.steps for r in mine)
+        best = min((r for r in mine if r.steps == last), key=lambda r: r.val_loss).lr
+        out += sorted((r for r in mine if r.lr == best), key=lambda r: r.steps)
+    return out
+
+
+def steps_for_compute(size: ModelSize, compute: float, vocab_size: int, seq_len: int = 64,
+                      batch_size: int = 16) -> int:
+    """Optimizer steps at which a model of ``size`` has used ``compute`` = 6·N·D FLOPs (N non-embedding)."""
+    n = non_embedding_params(build_model(size, vocab_size, seq_len))
+    return max(1, round(compute / (6 * n * seq_len * batch_size)))
+
+
+def isoflop_runs(sizes: Sequence[ModelSize], compute: float, train_ids: Sequence[int], val: torch.Tensor, *,
+                 vocab_size: int, seq_len: int = 64, batch_size: int = 16, progress: bool = True,
+                 **kwargs) -> list[SweepRun]:
+    """One measured iso-FLOP curve: every size trained for the steps that spend the same ``compute``
+    (6·N·D), so smaller models see more tokens; one run per size, its loss measured at its end."""
+    from tqdm.auto import tqdm
+
+    runs = []
+    for size in tqdm(sizes, desc=f"iso-FLOP runs, C = {compute:.2g}", disable=not progress):
+        steps = steps_for_compute(size, compute, vocab_size, seq_len, batch_size)
+        runs += pretrain(size, train_ids, val, steps, (), vocab_size=vocab_size, seq_len=seq_len,
+                         batch_size=batch_size, progress=False, **kwargs)[2]
     return runs
 
 
@@ -432,29 +478,63 @@ def plot_sweep(runs: Sequence[SweepRun], fit: LossFit | None = None, ax=None):
     return ax
 
 
-def plot_isoflop(runs: Sequence[SweepRun], fit: LossFit, budgets: Sequence[float], ax=None):
-    """For fixed compute C, the fitted loss as N varies (D = C / 6N): each curve has a minimum, the
-    compute-optimal size. Measured runs are drawn at their own (N, loss), coloured by their C."""
+def plot_isoflop(runs: Sequence[SweepRun], fit: LossFit, budgets: Sequence[float], ax=None,
+                 measured: Sequence[SweepRun] = ()):
+    """For fixed compute C, the fitted loss as N varies (D = C / 6N), drawn only across the sizes that were
+    measured, on a loss axis that keeps every measured point in view. A ★ marks the fit's compute-optimal N
+    where it lies inside that range. ``measured``: one real iso-FLOP curve (``isoflop_runs``), drawn beside
+    the fitted curve of its own C."""
     import matplotlib.pyplot as plt
     ax = ax or plt.gca()
     N_all = np.array([r.params for r in runs], dtype=float)
-    Ns = np.geomspace(N_all.min() / 4, N_all.max() * 4, 100)
+    Ns = np.geomspace(N_all.min(), N_all.max(), 100)
     cmap = plt.cm.plasma
     logc = np.log10(np.asarray(budgets, dtype=float))
     span = max(1e-9, logc.max() - logc.min())
     for C, lc in zip(budgets, logc):
         color = cmap(0.85 * (lc - logc.min()) / span)
-        ax.plot(Ns, fit.predict(Ns, C / (6 * Ns)), color=color, label=f"C = {C:.1e} FLOPs")
+        ax.plot(Ns, fit.predict(Ns, C / (6 * Ns)), color=color, label=f"fit, C = {C:.1e} FLOPs")
         n_opt, d_opt = fit.optimal(C)
-        ax.plot([n_opt], [fit.predict(n_opt, d_opt)], "*", color=color, ms=12, mec="k")
+        if N_all.min() <= n_opt <= N_all.max():
+            ax.plot([n_opt], [fit.predict(n_opt, d_opt)], "*", color=color, ms=12, mec="k")
     allc = np.log10([r.flops for r in runs])
     ax.scatter([r.params for r in runs], [r.val_loss for r in runs],
                c=[cmap(0.85 * (c - logc.min()) / span) for c in np.clip(allc, logc.min(), logc.max())],
-               edgecolors="k", s=25, zorder=3, label="measured runs")
+               edgecolors="k", s=25, zorder=3, label="sweep runs")
+    losses = [r.val_loss for r in runs]
+    if measured:
+        C = measured[0].flops
+        ax.plot([r.params for r in measured], [r.val_loss for r in measured], "D-", color="k", ms=6, zorder=4,
+                label=f"measured iso-FLOP, C = {C:.1e}")
+        losses += [r.val_loss for r in measured]
+    ax.set_ylim(min(losses) - 0.3, max(losses) + 0.3)   # the fit may shoot off; the measurements stay in view
     ax.set_xscale("log")
     ax.set_xlabel("parameters N (non-embedding)")
     ax.set_ylabel("loss (nats/token)")
-    ax.set_title("iso-FLOP curves of the fit (★ = compute-optimal N)", fontsize=9)
+    ax.set_title("iso-FLOP curves within the measured sizes (★ = the fit's optimum)", fontsize=9)
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_lr_sweep(runs: Sequence[SweepRun], ax=None):
+    """Held-out loss at the largest budget against the peak learning rate, one line per size."""
+    import matplotlib.pyplot as plt
+    ax = ax or plt.gca()
+    colors = _size_colors(runs)
+    for size, color in colors.items():
+        mine = [r for r in runs if r.size == size]
+        last = max(r.steps for r in mine)
+        pts = sorted((r.lr, r.val_loss) for r in mine if r.steps == last)
+        ax.plot(*zip(*pts), "o-", color=color, label=size)
+        best = min(pts, key=lambda p: p[1])
+        ax.plot(*best, "*", color=color, ms=12, mec="k")
+    ax.set_xscale("log")
+    rates = sorted({r.lr for r in runs})
+    ax.minorticks_off()
+    ax.set_xticks(rates, [f"{x:.2g}" for x in rates], fontsize=7, rotation=45)
+    ax.set_xlabel("peak learning rate")
+    ax.set_ylabel("held-out loss at the largest budget")
+    ax.set_title("a learning-rate sweep per width (★ = best)", fontsize=9)
     ax.legend(fontsize=7)
     return ax
 
