@@ -9,7 +9,8 @@
 # **After this lab you can**
 # - clean a noisy crawl with heuristic filters, hash-based exact dedup and MinHash/LSH near-dedup, and say how much
 #   survives and why;
-# - pretrain a small GPT with a plain training loop and read its loss curve, throughput and checkpoint;
+# - pretrain a small GPT with a plain training loop and read its loss curve, throughput and checkpoint; write the
+#   training step that accumulates gradients over micro-batches and clips them;
 # - compute the training cost of a model in FLOPs and PF-days, and check GPT-3's 3,640 PF-days yourself;
 # - tune the learning rate per model width, run a scaling sweep, fit a scaling law to it, measure an iso-FLOP
 #   curve, and derive the compute-optimal model size for a budget — and say how far a sweep this small can be
@@ -21,12 +22,13 @@
 # (`"gpu"`: 4× the training steps, bf16, MFU reported). Working through it: 60–90 minutes.
 #
 # Everything here trains *from scratch*: no zoo model is used, only the zoo's tokenizer (a 2,048-token BPE trained
-# on TinyWorld text). Four exercises (§1 and §3) ask you to write code; a check cell follows each one.
+# on TinyWorld text). Five exercises (§1–§4) ask you to write code; a check cell follows each one.
 
 # %% tags=["parameters"]
 PROFILE = "cpu"  # "cpu" (2 cores, minutes), "gpu" (CUDA: 4x the steps, bf16, MFU)
 
 # %%
+import copy
 import tempfile
 from pathlib import Path
 
@@ -36,7 +38,7 @@ import pandas as pd
 import torch
 
 import llmlab
-from llmlab import report, tinyworld, zoo
+from llmlab import report, tinyworld, train as trainer, zoo
 from llmlab.gpt import GPT
 from llmlab.lab03 import checks, crawl, scaling
 from llmlab.tinyworld import GLOSSARY
@@ -276,6 +278,66 @@ for prompt in ["The baker in", "Dear Anna,\n"]:
 
 
 # %% [markdown]
+# ### Exercise 3: a training step with gradient accumulation and clipping
+# `llmlab.train.train` takes one batch per optimizer step. When the batch you want does not fit in memory, split it
+# into k **micro-batches** and accumulate: back-propagate each micro-batch's loss divided by k — `backward()` adds
+# into `.grad`, so the gradients sum to the gradient of the mean loss over the whole batch, while autograd holds only
+# one micro-batch's activations at a time — then **clip** the global gradient norm (one bad batch must not throw the
+# weights far; `torch.nn.utils.clip_grad_norm_`), and take **one** optimizer step. Complete `accumulation_step`:
+# zero the gradients first (an earlier step or an evaluation may have left some), and return the mean of the
+# micro-batches' losses as a float.
+
+# %%
+def accumulation_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, micro_batches: list[dict],
+                      clip: float) -> float:
+    # Exercise 3: gradient accumulation
+    ### BEGIN SOLUTION
+    optimizer.zero_grad(set_to_none=True)
+    total = 0.0
+    for batch in micro_batches:
+        loss = model(**batch).loss / len(micro_batches)
+        loss.backward()
+        total += loss.item()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return total
+    ### END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+checks.check_accumulation_step(accumulation_step, name="Exercise 3: gradient accumulation")
+
+
+# %%
+# Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
+accumulation_step = checks.yours_or_reference("Exercise 3: gradient accumulation", accumulation_step,
+                                              scaling.accumulation_step, checks.check_accumulation_step)
+
+# %% [markdown]
+# A batch of 64 windows on the memory of 16: one step of §2's model on the whole batch, and one by accumulation over
+# four micro-batches of 16 (plain SGD, so that any difference in the gradient shows in the weights):
+
+# %%
+whole = trainer.stream_batcher(train_ids, SEQ_LEN, 64, seed=5)(0)
+whole = {"input_ids": whole["input_ids"].to(DEVICE), "labels": whole["labels"].to(DEVICE)}
+micro = [{k: v[i:i + 16] for k, v in whole.items()} for i in range(0, 64, 16)]
+one_batch, accumulated = copy.deepcopy(model), copy.deepcopy(model)
+loss_whole = scaling.accumulation_step(one_batch, torch.optim.SGD(one_batch.parameters(), lr=0.1), [whole], 1.0)
+loss_acc = accumulation_step(accumulated, torch.optim.SGD(accumulated.parameters(), lr=0.1), micro, 1.0)
+weight_gap = max((a - b).abs().max().item() for a, b in zip(one_batch.parameters(), accumulated.parameters()))
+act_whole, act_micro = (scaling.saved_activation_bytes(model, b) / 1e6 for b in (whole, micro[0]))
+print(f"loss {loss_whole:.5f} (one batch of 64) vs {loss_acc:.5f} (4 x 16); largest weight difference after the "
+      f"step {weight_gap:.1e}")
+print(f"activations autograd keeps for the backward: {act_whole:.1f} MB for 64 windows, {act_micro:.1f} MB for 16")
+
+# %% [markdown]
+# The same loss, the same weights up to float rounding, and about a quarter of the activation memory at a time. The
+# price is time: four forward and backward passes one after the other instead of one wide one — the same FLOPs, less
+# parallel work per pass. (Large-model training combines this with the memory savings of Lab 04.)
+
+# %% [markdown]
 # ## 3. Compute: FLOPs and petaFLOP/s-days
 #
 # Training a dense transformer with N parameters on D tokens costs about **C ≈ 6·N·D** floating-point operations:
@@ -284,18 +346,18 @@ for prompt in ["The baker in", "Dear Anna,\n"]:
 # (12·layers·width·T per token; included in `GPT.flops_per_token`). Papers quote big budgets in
 # **petaFLOP/s-days**: 10¹⁵ FLOP/s sustained for a day, 8.64·10¹⁹ FLOPs.
 #
-# ### Exercise 3: training FLOPs and PF-days
+# ### Exercise 4: training FLOPs and PF-days
 
 # %%
 def flops(n_params: float, n_tokens: float) -> float:
-    # Exercise 3: training compute
+    # Exercise 4: training compute
     ### BEGIN SOLUTION
     return 6.0 * n_params * n_tokens
     ### END SOLUTION
 
 
 def pf_days(c: float) -> float:
-    # Exercise 3: training compute
+    # Exercise 4: training compute
     ### BEGIN SOLUTION
     return c / (1e15 * 24 * 3600)
     ### END SOLUTION
@@ -303,12 +365,12 @@ def pf_days(c: float) -> float:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-checks.check_compute(flops, pf_days, name="Exercise 3: training compute")
+checks.check_compute(flops, pf_days, name="Exercise 4: training compute")
 
 
 # %%
 # Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
-flops, pf_days = checks.yours_or_reference("Exercise 3: training compute", (flops, pf_days),
+flops, pf_days = checks.yours_or_reference("Exercise 4: training compute", (flops, pf_days),
                                            (scaling.train_flops, scaling.pf_days), checks.check_compute)
 
 # %% [markdown]
@@ -359,16 +421,16 @@ print(f"achieved {achieved / 1e9:.2f} GFLOP/s here; at that speed GPT-3 175B wou
 #   L(N, D) = E + A / N^α + B / D^β
 #
 # E is the irreducible entropy of the text; the other two terms are what a finite model and finite data cost.
-# Below, four sizes (three small ones and §2's architecture), each trained **once** for `STEPS` steps and measured
-# after 5/12, 7/12, 9/12 and all of them — sixteen (N, D) points, all past the first plateau of §2's curve, where
-# every model is still learning which tokens are common and size hardly matters. N counts the parameters outside
+# Below, four sizes (three small ones and §2's architecture), each trained **once** per learning rate for `STEPS` steps
+# and measured after 5/12, 7/12, 9/12 and all of them — sixteen (N, D) points, all past the first plateau of §2's curve,
+# where every model is still learning which tokens are common and size hardly matters. N counts the parameters outside
 # the embeddings (Kaplan's convention: at this size the 2,048-row embedding table would otherwise be most of every
 # model).
 #
-# A sweep is only as good as each run's learning rate: a size trained at a poor rate looks worse than it is, and
-# the fit inherits the error. Smaller models want larger rates (GPT-3's did); `scaling.width_lr` starts from
-# 0.2 / width, and every size is trained at ½×, 1× and 2× that rate — a small sweep per width, as every scaling
-# study runs — and the fit takes each size's best rate.
+# A sweep is only as good as each run's learning rate: a size trained at a poor rate looks worse than it is, and the fit
+# inherits the error. Smaller models want larger rates (GPT-3's did); `scaling.width_lr` starts from 0.2 / width (at
+# most 1e-2, so `L1-d16`'s 1× is 0.010), and every size is trained at ½×, 1× and 2× that rate — a small sweep per width,
+# as every scaling study runs — and the fit takes each size's best rate.
 #
 # Reading several budgets off one run (Kaplan et al.'s *learning curves*) is only fair if the point at D tokens is
 # what a run of D tokens would reach. Under §2's cosine schedule it is not: halfway through, the learning rate has
@@ -397,13 +459,14 @@ sweep_table = pd.DataFrame(scaling.as_records(runs))
 sweep_table.pivot_table(index=["size", "params", "lr"], columns="tokens", values="val_loss", sort=False)
 
 # %% [markdown]
-# **The rates were not too low.** Halving `width_lr` costs every size 0.12–0.42 nats at `STEPS` steps. Doubling it
-# costs the two small models 0.07–0.57 and gains the two larger ones only 0.015–0.03: their best rate lies at the
-# sweep's edge, where the curve is flat (a 4× point would be the next to try). The fit below takes each size's best.
+# **½× is clearly too low, 1×–2× about right.** Halving `width_lr` costs every size 0.12–0.42 nats at `STEPS`
+# steps. Doubling it costs the two small models 0.07–0.57 and gains the two larger ones only 0.015–0.03: their best
+# rate lies at the sweep's edge, so it may lie above 2× (a 4× point would be the next to try). The fit below takes
+# each size's best.
 #
 # One more measurement before the fit: a real **iso-FLOP curve** (Chinchilla's "approach 2"). Fix one compute
 # budget — the one `L1-d32` spends in `STEPS` steps — and train every size, at its tuned rate, for exactly the
-# steps that spend it: the smallest model sees four times the tokens, the largest a sixteenth.
+# steps that spend it: the smallest model sees about four times the tokens, the largest about an eighth.
 
 # %%
 fit = scaling.fit_runs(runs)
@@ -431,21 +494,19 @@ plt.tight_layout(); plt.show()
 iso_table
 
 # %% [markdown]
-# **Reading the plots.** Left: loss falls with data for every size, and at every budget the bigger models are
-# lower; the fitted surface (dashed) follows the points only roughly. An additive power law bends every size's
-# curve the same way in D, but here the smallest model's curve flattens quickly while the largest one's has not
-# begun to (its loss falls as fast per doubling of D at the end as at the start): the larger models are nowhere
-# near converged. Middle: along a fixed compute budget (an *iso-FLOP* curve), too small a model is starved of
-# capacity and too big a one of data, so loss has a minimum, the compute-optimal size. The measured curve (black
-# diamonds, the table) shows one: at C = 3.8e10 FLOPs, `L1-d32` (12.8k parameters, 480 steps, 38 tokens per
-# parameter) beats the 4× smaller model on 4× the tokens (3.41 against 3.21) and the two larger ones, which get only
-# 108 and 61 steps (5.05, 5.86). With sizes 4× apart that only brackets the optimum, somewhere between 2 and 570
-# tokens per parameter. The fitted curves do not agree: within the measured sizes they only rise (the fit's
-# optimum lies below the smallest model, so no ★ appears), and at `L1-d16` the fit predicts 2.65 where the model
-# measured 3.41 —
-# its 1.9M tokens lie 4× beyond the largest D the fit has seen. Right: how the fit's optimum moves as the budget
-# grows — N_opt ∝ C^a with a = β / (α + β); Chinchilla found a ≈ 0.5 (grow parameters and tokens alike), Kaplan
-# ≈ 0.73.
+# **Reading the plots.** Left: loss falls with data for every size, and at every budget the bigger models are lower; the
+# fitted surface (dashed) follows the points only roughly. An additive power law bends every size's curve the same way
+# in D, but here the smallest model's curve flattens quickly while the largest one's has not begun to (its loss falls as
+# fast per doubling of D at the end as at the start): the larger models are nowhere near converged. Middle: along a
+# fixed compute budget (an *iso-FLOP* curve), too small a model is starved of capacity and too big a one of data, so
+# loss has a minimum, the compute-optimal size. The measured curve (black diamonds, the table) shows one: at C = 3.8e10
+# FLOPs, `L1-d32` (12.8k parameters, 480 steps, 38 tokens per parameter) beats the 4× smaller model on 4× the tokens
+# (3.21 against 3.41) and the two larger ones, which get only 108 and 61 steps (5.05, 5.86). With neighbouring sizes
+# 1.8–4.4× apart that only brackets the optimum, somewhere between 2 and 570 tokens per parameter. The fitted curves do
+# not agree: within the measured sizes they only rise (the fit's optimum lies below the smallest model, so no ★
+# appears), and at `L1-d16` the fit predicts 2.65 where the model measured 3.41 — its 1.9M tokens lie 4× beyond the
+# largest D the fit has seen. Right: how the fit's optimum moves as the budget grows — N_opt ∝ C^a with a = β / (α + β);
+# Chinchilla found a ≈ 0.5 (grow parameters and tokens alike), Kaplan ≈ 0.73.
 #
 # The fit also says how many tokens per parameter a compute-optimal run should see:
 
@@ -463,13 +524,13 @@ print(f"for comparison, at Chinchilla's budget: Besiroglu et al.'s refit -> "
 
 
 # %% [markdown]
-# ### Exercise 4: Chinchilla's rule of thumb
+# ### Exercise 5: Chinchilla's rule of thumb
 # Chinchilla's practical result: for a budget C, train N parameters on D ≈ 20·N tokens. With C = 6·N·D, return
 # the (N, D) that a budget buys for a given number of tokens per parameter.
 
 # %%
 def compute_optimal(c: float, tokens_per_param: float = 20.0) -> tuple[float, float]:
-    # Exercise 4: the compute-optimal split
+    # Exercise 5: the compute-optimal split
     ### BEGIN SOLUTION
     n = (c / (6 * tokens_per_param)) ** 0.5
     return n, tokens_per_param * n
@@ -478,12 +539,12 @@ def compute_optimal(c: float, tokens_per_param: float = 20.0) -> tuple[float, fl
 
 # %%
 # NBVAL_CHECK_OUTPUT
-checks.check_compute_optimal(compute_optimal, name="Exercise 4: compute-optimal split")
+checks.check_compute_optimal(compute_optimal, name="Exercise 5: compute-optimal split")
 
 
 # %%
 # Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
-compute_optimal = checks.yours_or_reference("Exercise 4: compute-optimal split", compute_optimal,
+compute_optimal = checks.yours_or_reference("Exercise 5: compute-optimal split", compute_optimal,
                                             scaling.chinchilla_optimal, checks.check_compute_optimal)
 
 # %%
@@ -504,7 +565,8 @@ for name, m in [("GPT-3 175B", scaling.GPT3[-1]), ("Gopher 280B", scaling.GOPHER
 # rate, and the exponents move by tenths and the tokens-per-parameter figure by an order of magnitude. (Measured:
 # before the learning-rate sweep, with every size at 1× `width_lr`, the same data gave E = 2.2, α = 0.53, β = 1.06
 # and 62 tokens per parameter; moving two sizes to 2×, a change of 0.015–0.03 nats in their final loss, gives the
-# fit above.) The measured iso-FLOP curve is the more direct estimate, and it too is coarse. The constant learning
+# fit above, whose E = 0.02 is no plausible irreducible loss for this text — the fit trades E against A and α.)
+# The measured iso-FLOP curve is the more direct estimate, and it too is coarse. The constant learning
 # rate makes every point an honest run of its length, though not the best run of every length (below: at this
 # budget a decayed run ends higher, at 4× the steps lower). N excludes embeddings, so C = 6·N·D undercounts
 # these models' real compute, most of which goes to the 2,048-way output layer. And every point is far from
@@ -532,14 +594,17 @@ schedules
 # nats), and the gap grows as the cosine rate decays. It is not a peak rate set too low: the sweep above found
 # ½× worse and 2× within 0.02 nats for this model, and while preparing the lab (this machine, one seed) the
 # constant run of `L2-d64` ended lower at every peak rate from 1e-3 to 5e-3 (by 0.61, 0.40, 0.37 and 0.28 nats);
-# at 1e-2 and above both schedules did far worse. A warm-up–stable–decay run (constant, then a cosine decay over
-# the last 20% of the steps) ended level with the constant one (2.52 against 2.55). At 480 steps every size is
-# still falling fast — 0.1–0.4 nats over the last 120 steps — and progress per step still grows with the learning
-# rate, so decaying it gives up more than the quieter final steps win back.
+# at 1e-2 and above both schedules did far worse. At 5e-3, where the constant run ended at 2.55, a
+# warm-up–stable–decay run (constant, then a cosine decay over the last 20% of the steps) ended level with it
+# (2.52). At 480 steps the three larger sizes still fall 0.2–0.4 nats over the last 120 steps (the smallest 0.09).
+# One reading, not measured separately: progress per step still grows with the learning rate there, so decaying it
+# gives up more than the quieter final steps win back.
 #
 # **At its own budget, run long enough.** The known result — a run that decays its rate ends lower than one that
-# never does, *at the budget it was planned for* — needs runs that get near the loss their rate allows. The smallest
-# models get there first, so here is `L1-d32`, at its tuned rate, for 4 × `STEPS` steps, once with each schedule:
+# never does, *at the budget it was planned for* — needs runs long enough that the noise of a high rate, more than
+# the distance still to go, limits them. Smaller models get there sooner, so here is `L1-d32`, at its tuned rate,
+# for 4 × `STEPS` steps, once with each schedule (warm-up: a tenth of the run, 192 steps, so its 480-step snapshot
+# is not the sweep's run):
 
 # %%
 LONG = 4 * STEPS
@@ -619,13 +684,14 @@ surprise = pd.DataFrame(scaling.word_surprise(shown, tok, domain_val, list(GLOSS
 surprise.sort_values("count", ascending=False).head(8)
 
 # %% [markdown]
-# The general model has seen *bank* and *bear* in their everyday senses and is surprised by the guild's use of
-# them. On the cpu profile, 100 more steps with no guild text leave the domain perplexity where it was (448 → 479)
-# and lower the general one (21.9 → 20.6). A 10% share of guild documents cuts the domain perplexity almost
-# four-fold (121), 25% seven-fold (61), 50% fifteen-fold (31) — and raises the general perplexity step by step
-# (21.4, 22.9, 27.6: +26% over the model we started from at half and half). That rise is **forgetting**
-# (catastrophic forgetting, in the literature): the steps spent on the guild's meanings overwrite some of the
-# general ones. The curve above is the trade a practitioner picks a point on; the first 10% buy the most.
+# The general model has seen *bank* and *bull* in their everyday senses and is surprised by the guild's use of them (the
+# table: loss in nats on each jargon word, `count` its occurrences in the held-out guild text). On the cpu profile, 100
+# more steps with no guild text leave the domain perplexity slightly worse (448 → 479) and lower the general one (21.9 →
+# 20.6). A 10% share of guild documents cuts the domain perplexity almost four-fold (121), 25% seven-fold (61), 50%
+# fifteen-fold (31) — and raises the general perplexity step by step (21.4, 22.9, 27.6, against the 0% control's 20.6;
+# +26% over the model we started from at half and half). Relative to the control that rise is consistent with
+# **forgetting** (catastrophic forgetting, in the literature) — though part of it may simply be that the 50% mix holds
+# half as much general text. The curve above is the trade a practitioner picks a point on; the first 10% buy the most.
 # BloombergGPT made the same trade at scale, and limited the forgetting by keeping about half of its 700B training
 # tokens general.
 #
@@ -710,8 +776,9 @@ if profile.steps_scale == 1:   # the cpu budget's short runs, far from convergen
 report.expect(long_gap < -0.02, f"run long enough ({LONG} steps), the decayed schedule ends lower at its own budget",
               detail=f"{small.label}: cosine - constant {long_gap:+.3f} nats")
 iso_loss = [r.val_loss for r in iso]
-report.expect(iso_loss[-1] > min(iso_loss) + 0.1,
-              "at one compute budget the largest model, starved of tokens, is not the best (measured iso-FLOP)",
+report.expect(iso_loss[-1] > min(iso_loss) + 0.1 and iso_loss[0] > min(iso_loss) + 0.1,
+              "at one compute budget the loss has a minimum inside the sizes: the smallest model lacks capacity, "
+              "the largest tokens (measured iso-FLOP)",
               detail=", ".join(f"{r.size} {r.val_loss:.2f} ({r.steps} steps)" for r in iso))
 report.expect(fit.alpha > 0.05 and fit.beta > 0.05 and np.sqrt(np.mean(residuals ** 2)) < 0.15,
               "the fitted exponents are positive and the power law fits the sweep",

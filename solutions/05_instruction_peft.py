@@ -125,8 +125,8 @@ pd.concat({"course: FLAN-T5-base on DialogSum": course, f"ours: {profile.models[
 # What the numbers say (the table above is this run's; the text was written from it):
 # - **Full fine-tuning starts to copy the facts**: slot accuracy — names, items, days and prices copied from the
 #   dialogue — rises from the base's 0.05 to 0.14, and ROUGE-L by 0.07. That is a start, not mastery: most
-#   summaries still get a name, an item or a price wrong (the example above), and 200 steps at this size do not
-#   get further.
+#   summaries still get a name, an item or a price wrong (the example above), and 200 steps at this size get no
+#   further than this.
 # - **LoRA does not reach the course's "≥ 90% of full fine-tuning's gain" here.** With 1.4% of the parameters, at
 #   the same steps, it gets about a quarter of the gain in this run (the line above), and 3% on the machine where
 #   the lab was first written: with gains this small one run's share is noisy (§5 shows two runs of the same full
@@ -135,7 +135,8 @@ pd.concat({"course: FLAN-T5-base on DialogSum": course, f"ours: {profile.models[
 #   LoRAs: r = 8 on `q, k, v, o` (5.4%) reached ROUGE-L 0.24 and r = 8 on every linear layer (9.4%) 0.23; a
 #   larger LoRA learning rate (3e-2) diverged, other scalings (alpha 8–32) and learning rates (1e-3–1e-2) stayed
 #   at 0.21–0.22, and 400 steps did not help (0.211).
-#   Why, measured while preparing the lab (200 steps, one seed): the gain is not in the embeddings — full
+#   Why, measured while preparing the lab (on that first machine's zoo, 200 steps, one seed): the gain is not in
+#   the embeddings — full
 #   fine-tuning with them frozen reached 0.299, training the attention weights alone (34% of the parameters) 0.294 —
 #   but full fine-tuning's change to those weights is large (18–42% of their norm) and of *high rank*: its 4 largest
 #   singular directions hold only 22–34% of it, and the full update cut to rank 4 in every linear layer scores 0.241.
@@ -150,8 +151,8 @@ pd.concat({"course: FLAN-T5-base on DialogSum": course, f"ours: {profile.models[
 # - **Memory**: full fine-tuning holds a gradient and two AdamW moments for every parameter (3 × 3.9 MB here); LoRA
 #   and prompt tuning hold them only for their few parameters. The activations — the biggest item at batch 16 — are
 #   similar for all methods (prompt tuning's grow with its virtual tokens): PEFT saves gradient and optimizer
-#   memory, not activation memory. At this size training time falls little, if at all: the backward pass still runs
-#   through the whole network.
+#   memory, not activation memory. Training time falls by about a fifth (19 → 15 s), not more: the backward pass
+#   still runs through the whole network.
 #
 # ## 3. LoRA from scratch
 #
@@ -344,13 +345,13 @@ plt.show()
 loops
 
 # %% [markdown]
-# The two loops see the same first batch on the same weights and report the same first loss; after that the
-# one-step warm-up offset makes them different runs, whose losses stay within 0.05 of each other on every logged
-# batch (0.02 on average, while the loss moves by 0.1–0.3 from one logged batch to the next). Held-out ROUGE-L
-# differs by 0.012, about as much as between two runs of *our own* loop that differ only in the order
-# floating-point sums are taken (2 threads in §2, 1 in the zoo's `t5-sum`: 0.008) — at this size that is the noise
-# floor of a single run. Slot accuracy differs more (0.033, against 0.013 between our two runs); from single runs
-# we cannot tell whether the warm-up offset or chance did it.
+# The two loops see the same first batch on the same weights and report the same first loss; after that the one-step
+# warm-up offset makes them different runs, whose losses stay within about 0.05 of each other on every logged batch (max
+# 0.051; 0.02 on average, while the loss moves by 0.1–0.3 from one logged batch to the next, as the plot shows).
+# Held-out ROUGE-L differs by 0.012, about as much as between two runs of *our own* loop that differ only in the order
+# floating-point sums are taken (2 threads in §2, 1 in the zoo's `t5-sum`: 0.008) — one estimate of how much a single
+# run's score moves by chance at this size. Slot accuracy differs more (0.033, against 0.013 between our two runs); from
+# single runs we cannot tell whether the warm-up offset or chance did it.
 #
 # ## 6. Try it for real
 #
@@ -408,7 +409,7 @@ report.expect(lora_fraction < 0.5, "at this size LoRA falls far short of full fi
 report.expect(diff < 1e-5 and diff_merged < 1e-5, "the LoRA layer in use (yours, or the reference standing in) "
               "equals peft's, merged or not",
               detail=f"{diff:.1g} / {diff_merged:.1g}")
-report.expect(timing["LoRA merged"] < 1.15 * timing["base"] < 1.15 * timing["LoRA unmerged"],
+report.expect(timing["LoRA merged"] < 1.1 * timing["base"] and timing["LoRA unmerged"] > 1.05 * timing["base"],
               "a merged adapter costs no extra time; an unmerged one does",
               detail=f"merged {timing['LoRA merged'] * 1e3:.3f} ms vs base {timing['base'] * 1e3:.3f} ms")
 bleu = forget["translation BLEU"]
@@ -417,7 +418,8 @@ report.expect(bleu["full FT, summarization only"] < bleu["base"] - 1.0,
               detail=f"BLEU {bleu['base']:.2f} -> {bleu['full FT, summarization only']:.2f}")
 report.expect(bleu["full FT, multi-task"] > 0.5 * bleu["base"],
               "multi-task fine-tuning keeps most of translation",
-              detail=f"BLEU {bleu['full FT, multi-task']:.2f} vs {bleu['full FT, summarization only']:.2f}")
+              detail=f"BLEU {bleu['full FT, multi-task']:.2f} vs the base's {bleu['base']:.2f} "
+                     f"(summarization only: {bleu['full FT, summarization only']:.2f})")
 report.expect(adapter_off_exact and bleu["LoRA, adapter off"] == bleu["base"],
               "LoRA with its adapter off is exactly the original model",
               detail=f"BLEU {bleu['LoRA, adapter off']:.2f} vs {bleu['base']:.2f}")

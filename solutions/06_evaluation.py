@@ -362,7 +362,8 @@ pd.DataFrame(unseen).T
 # for ROUGE-L, slot accuracy and corpus BLEU. A model joins with one line in `CONTENDERS`: Lab 05's two
 # summarizers did, as the zoo's `t5-sum` (t5-base fully fine-tuned on 4,000 dialogues, 200 steps) and `t5-sum-lora`
 # (the same with a LoRA adapter, r = 4 on `q` and `v`, merged into the weights) — the zoo trains them with Lab 05's
-# own `llmlab.finetune.tune` recipe, bit for bit at one thread.
+# own `llmlab.finetune.tune` recipe, bit for bit at one thread (Lab 05's notebook trains at two threads, which
+# sums floats in another order: its runs differ from these by about 0.01 ROUGE-L).
 
 # %%
 bench_items = benchmark.items()
@@ -410,12 +411,15 @@ plt.tight_layout(); plt.show()
 #   names and numbers; Lab 05's full fine-tuning (`t5-sum`) lifts it to 0.13 — a start.
 # - **Translation** is weak everywhere but in t5-base and `t5-sum-lora`, whose BLEU intervals are wide (100
 #   sentences, a corpus metric moved by a few long matches) — and `t5-sum` has lost it.
-# - **Fact recall** is at chance (0.25) within the intervals for every model: none of them learnt the facts of
-#   TinyWorld closed-book at this size, although the encyclopedia is in gpt-base's pretraining text.
+# - **Fact recall**: no model is distinguishable from chance (0.25) — every interval contains it: none of them
+#   shows that it learnt the facts of TinyWorld closed-book at this size, although the encyclopedia is in
+#   gpt-base's pretraining text.
 #
 # **Lab 05's summarizers against the model they started from.** Is `t5-sum` better at summaries than `t5-base`?
 # Their two ROUGE-L intervals above overlap, which seems to say "can't tell". But both models were scored on the
-# *same* 100 dialogues, and a dialogue that is hard for one is hard for the other. A **paired bootstrap** resamples
+# *same* 100 dialogues, and if a dialogue that is hard for one is hard for the other (the per-item correlation is
+# printed below), that shared difficulty widens both intervals without saying anything about the difference. A
+# **paired bootstrap** resamples
 # the items once for both models and looks at the difference (`benchmark.paired_difference`; tested against
 # `scipy.stats.bootstrap(paired=True)`): the shared difficulty cancels, and the interval of the difference is what
 # answers the question.
@@ -432,16 +436,21 @@ for m in ("t5-sum", "t5-sum-lora"):
                             "low": lo, "high": hi,
                             "separate CIs overlap": bool(ft.low <= start.high and start.low <= ft.high)})
 paired = pd.DataFrame(paired_rows).set_index(["model", "score"])
+n_dialogues = len(bench_items["summarize"])
+per_item = {m: np.array([by[(m, "summarize", "ROUGE-L")].statistic(np.array([i])) for i in range(n_dialogues)])
+            for m in ("t5-base", "t5-sum")}
+print(f"per-dialogue ROUGE-L, t5-base against t5-sum: correlation {np.corrcoef(*per_item.values())[0, 1]:.2f}")
 paired.drop(columns=["low", "high"]).round(3)
 
 # %% [markdown]
-# The paired intervals settle it. `t5-sum`'s ROUGE-L gain over t5-base (+0.059) has a paired interval of +0.031
+# ("separate CIs overlap": whether the two models' own 95% intervals, from the benchmark table, overlap.) The
+# paired intervals settle it. `t5-sum`'s ROUGE-L gain over t5-base (+0.059) has a paired interval of +0.031
 # to +0.090, clear of 0, although the two separate intervals overlap; its slot accuracy rises by 0.076. The same
 # benchmark shows the price a summarization score alone would hide: translation BLEU falls from 9.97 to 0.06 —
 # Lab 05's catastrophic forgetting, on the benchmark's items. `t5-sum-lora` (its adapter merged into the weights)
 # gains nothing measurable on summaries (+0.008, interval −0.016 to +0.031) and still loses 3.7 BLEU (−6.9 to
-# −0.6): a merged adapter is a change to the model like any other, and a benchmark over several skills is where
-# its side effects show.
+# −0.6) — a case where the separate intervals overlap and only the paired one shows the loss. A merged adapter is
+# a change to the model like any other, and a benchmark over several skills is where its side effects show.
 #
 # **The scoring rule is part of the benchmark.** gpt-plain (gpt-base's twin trained without "bursty" few-shot
 # documents, Lab 01) ranks the two labels by likelihood as well as gpt-base does, yet when it has to *write* the
@@ -612,6 +621,9 @@ report.expect(sum_gain["low"] > 0 and bleu_cost["high"] < 0,
               "costs translation (paired intervals exclude 0)",
               detail=f"ROUGE-L {sum_gain['difference']:+.3f} [{sum_gain['low']:+.3f}, {sum_gain['high']:+.3f}], "
                      f"BLEU {bleu_cost['difference']:+.2f} [{bleu_cost['low']:+.2f}, {bleu_cost['high']:+.2f}]")
+lora_bleu = paired.loc[("t5-sum-lora", "translation BLEU")]
+report.expect(lora_bleu["high"] < 0, "the merged LoRA adapter costs translation too (paired interval below 0)",
+              detail=f"BLEU {lora_bleu['difference']:+.2f} [{lora_bleu['low']:+.2f}, {lora_bleu['high']:+.2f}]")
 plain_mc = score("gpt-plain", "sentiment", "accuracy")
 plain_gen = score("gpt-plain", "sentiment", "accuracy (generated)")
 report.expect(plain_mc.score - plain_gen.score > 0.5,

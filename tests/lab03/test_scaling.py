@@ -304,3 +304,95 @@ def test_check_compute_optimal():
     _fails(checks.check_compute_optimal, swapped, words="(D, N)")
     _fails(checks.check_compute_optimal, fixed_twenty, words="ignore `tokens_per_param`")
     _fails(checks.check_compute_optimal, half, words="spends 6·N·D")
+
+
+# ---- Exercise: gradient accumulation ---------------------------------------------------------------------
+def _acc_correct_sum_then_backward(model, opt, micro, clip):
+    opt.zero_grad()
+    losses = [model(**b).loss for b in micro]
+    (sum(losses) / len(losses)).backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    return float(sum(x.item() for x in losses) / len(losses))
+
+
+def _acc_correct_zero_first_only(model, opt, micro, clip):
+    opt.zero_grad(set_to_none=False)
+    total = 0.0
+    for b in micro:
+        loss = model(**b).loss
+        (loss / len(micro)).backward()
+        total += loss.item() / len(micro)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    return torch.tensor(total)                      # a 0-d tensor is accepted too
+
+
+def _acc(scale=True, zero_between=False, step_each=False, clip_mode="norm", zero_first=True, zero_end=True,
+         returns="mean", divide_by=None):
+    def fn(model, opt, micro, clip):
+        if zero_first:
+            opt.zero_grad()
+        losses = []
+        for b in micro:
+            if zero_between:
+                opt.zero_grad()
+            loss = model(**b).loss
+            losses.append(loss.item())
+            (loss / (divide_by or len(micro)) if scale else loss).backward()
+            if clip_mode == "per-micro":
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            if step_each:
+                opt.step()
+        if clip_mode == "norm":
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        elif clip_mode == "value":
+            torch.nn.utils.clip_grad_value_(model.parameters(), clip)
+        elif clip_mode == "per-param":
+            for p in model.parameters():
+                torch.nn.utils.clip_grad_norm_([p], clip)
+        if not step_each:
+            opt.step()
+        if clip_mode == "after-step":
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        if zero_end:
+            opt.zero_grad()
+        return {"mean": sum(losses) / len(losses), "sum": sum(losses), "last": losses[-1]}[returns]
+    return fn
+
+
+@pytest.mark.parametrize("fn", [scaling.accumulation_step, _acc_correct_sum_then_backward, _acc_correct_zero_first_only,
+                                _acc(zero_end=False)])
+def test_accumulation_check_accepts_correct_variants(fn):
+    assert checks_failure(fn) is None
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_acc(scale=False), "divide each micro-batch's loss"),
+    (_acc(divide_by=3), "divided each loss by the micro-batch's size"),
+    (_acc(zero_between=True), "only the last micro-batch"),
+    (_acc(step_each=True), "once per call"),
+    (_acc(clip_mode="none"), "was not clipped"),
+    (_acc(clip_mode="after-step"), "was not clipped"),
+    (_acc(clip_mode="per-micro"), "clipped after each micro-batch"),
+    (_acc(clip_mode="per-param"), "each parameter's gradient on its own"),
+    (_acc(clip_mode="value"), "clipped each gradient value"),
+    (_acc(zero_first=False, zero_end=False), "second was not"),
+    (_acc(zero_first=False), "zero the gradients first"),
+    (_acc(returns="sum"), "sum of the micro-batch losses"),
+    (_acc(returns="last"), "last micro-batch's loss"),
+])
+def test_accumulation_check_names_the_bug(fn, words):
+    msg = checks_failure(fn)
+    assert msg is not None and words.lower() in msg.lower(), msg
+
+
+def test_accumulation_check_on_a_stub():
+    def stub(model, opt, micro, clip):
+        raise NotImplementedError("Exercise 3")
+    assert "not implemented yet" in checks_failure(stub)
+
+
+def checks_failure(fn):
+    from llmlab.checks import failure_message
+    return failure_message(checks.check_accumulation_step, fn)

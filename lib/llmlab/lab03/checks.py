@@ -1,4 +1,5 @@
-"""Checks for Lab 03's exercises: exact dedup, MinHash, training compute, the compute-optimal split.
+"""Checks for Lab 03's exercises: exact dedup, MinHash, a training step with gradient accumulation and clipping,
+training compute, the compute-optimal split.
 
 Each check runs the student's function on cases with known answers (from ``llmlab.lab03.crawl`` and
 ``llmlab.lab03.scaling``, and from the GPT-3 and Chinchilla papers' own numbers) and, when it is wrong,
@@ -8,10 +9,13 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import copy
+
 import numpy as np
+import torch
 
 from llmlab.lab03 import crawl, scaling
-from llmlab.checks import call, fail, passed
+from llmlab.checks import call, fail, passed, single_threaded
 from llmlab.checks import yours_or_reference  # noqa: F401 - the labs call checks.yours_or_reference
 
 
@@ -232,3 +236,160 @@ def check_compute_optimal(fn: Callable[..., tuple[float, float]], name: str = "c
 
 
 __all__ = ["check_exact_dedup", "check_minhash", "check_compute", "check_compute_optimal"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise: one training step with gradient accumulation and clipping
+
+class _CountingSGD(torch.optim.SGD):
+    """Plain SGD (so an update is the gradient itself, scaled: a wrong gradient scale shows as a wrong step
+    size, which Adam would hide) that counts its steps."""
+    def __init__(self, params, lr: float = 0.5):
+        super().__init__(params, lr=lr)
+        self.steps = 0
+
+    def step(self, closure=None):
+        self.steps += 1
+        return super().step(closure)
+
+
+def _tiny_lm() -> tuple[torch.nn.Module, list[dict]]:
+    torch.manual_seed(0)
+    model = scaling.build_model(scaling.ModelSize(1, 16), 64, 16)
+    g = torch.Generator().manual_seed(1)
+    batches = [{"input_ids": (ids := torch.randint(0, 64, (3, 16), generator=g)), "labels": ids} for _ in range(8)]
+    return model, batches
+
+
+def _flat(model: torch.nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+
+def _run(fn, model, batches_per_step: list[list[dict]], clip: float, stale_grads: bool = False, exercise: str = ""):
+    model = copy.deepcopy(model)
+    opt = _CountingSGD(model.parameters())
+    if stale_grads:                                   # what an earlier step or an evaluation may have left behind
+        for p in model.parameters():
+            p.grad = torch.full_like(p, 0.3)
+    before = _flat(model)
+    losses = []
+    for micro in batches_per_step:
+        losses.append(call(exercise, fn, model, opt, micro, clip) if exercise else fn(model, opt, micro, clip))
+    return model, opt, _flat(model) - before, losses
+
+
+@single_threaded
+def check_accumulation_step(fn: Callable, name: str = "gradient accumulation") -> None:
+    """``fn(model, optimizer, micro_batches, clip) -> float``: one optimizer step from all micro-batches (each
+    loss divided by their number, back-propagated one by one), the global gradient norm clipped to ``clip``
+    before the step, gradients zeroed first; returns the mean of the micro-batch losses."""
+    ex = name
+    model, batches = _tiny_lm()
+    big = {"input_ids": torch.cat([b["input_ids"] for b in batches[:4]]),
+           "labels": torch.cat([b["labels"] for b in batches[:4]])}
+    ref = scaling.accumulation_step
+    cases = [("4 micro-batches, no clipping", [batches[:4]], 1e9, False),
+             ("4 micro-batches, clipped to norm 0.05", [batches[:4]], 0.05, False),
+             ("two steps in a row (2 micro-batches each)", [batches[:2], batches[2:4]], 1e9, False),
+             ("gradients left over from before the step", [batches[:4]], 1e9, True)]
+    for desc, steps, clip, stale in cases:
+        try:
+            got_model, opt, got, losses = _run(fn, model, steps, clip, stale, exercise=ex)
+        except Exception as err:  # noqa: BLE001 - a crash in the student's code becomes a message
+            if "CheckFailed" in type(err).__name__:
+                raise
+            fail(ex, f"your function raised {type(err).__name__}: {err} (case: {desc}).")
+        _, _, want, want_losses = _run(ref, model, steps, clip, stale)
+        if opt.steps != len(steps):
+            fail(ex, f"the optimizer stepped {opt.steps} time(s) for {len(steps)} call(s) (case: {desc}): call "
+                     "optimizer.step() once per call, after all micro-batches — not once per micro-batch.")
+        loss = losses[0]
+        if isinstance(loss, torch.Tensor):
+            loss = loss.item()
+        if not isinstance(loss, (float, int)):
+            fail(ex, f"return the mean loss as a float (loss.item()), got {type(losses[0]).__name__}.")
+        if abs(loss - want_losses[0]) > 1e-5:
+            k = len(steps[0])
+            hint = ("you returned the sum of the micro-batch losses: divide by their number"
+                    if abs(loss - k * want_losses[0]) < 1e-4 else
+                    "you returned the last micro-batch's loss, not the mean over all of them"
+                    if abs(loss - float(fn_loss(model, steps[0][-1]))) < 1e-4 else
+                    "return the mean of the micro-batches' (unscaled) losses")
+            fail(ex, f"returned loss {loss:.5f}, expected {want_losses[0]:.5f} (case: {desc}): {hint}.")
+        if torch.allclose(got, want, atol=1e-6, rtol=1e-4):
+            continue
+        ratio = (got.norm() / want.norm()).item()
+        cos = torch.nn.functional.cosine_similarity(got, want, dim=0).item()
+        # what common mistakes produce, computed with the reference on modified inputs
+        last_only = _run(ref, model, [[s[-1]] for s in steps], clip)[2] / len(steps[0])
+        if stale:
+            fail(ex, "the result depends on gradients left in .grad before the call: zero the gradients first "
+                     "(optimizer.zero_grad()), before the first backward.")
+        if len(steps) > 1:
+            fail(ex, "the first step was right but the second was not: clear the gradients after the step (or "
+                     "before the first backward), or the first step's gradients leak into the next.")
+        if torch.allclose(got, last_only, atol=1e-6, rtol=1e-3) or torch.allclose(got, last_only * len(steps[0]),
+                                                                                 atol=1e-6, rtol=1e-3):
+            fail(ex, "only the last micro-batch's gradient reached the step: do not zero the gradients between "
+                     "micro-batches; backward() adds each micro-batch's gradient into .grad.")
+        if clip < 1e8:
+            unclipped = _run(ref, model, steps, 1e9)[2]
+            if torch.allclose(got, unclipped, atol=1e-6, rtol=1e-3):
+                fail(ex, f"the step was not clipped (case: {desc}): call torch.nn.utils.clip_grad_norm_("
+                         "model.parameters(), clip) after the backward passes and before optimizer.step().")
+            for mode, hint in _CLIP_MISTAKES.items():
+                if torch.allclose(got, _run(_clip_variant(mode), model, steps, clip)[2], atol=1e-6, rtol=1e-3):
+                    fail(ex, f"{hint} (case: {desc}).")
+            fail(ex, f"the clipped step differs from the reference (update {ratio:.2f}× its size, cosine {cos:.3f}; "
+                     f"case: {desc}): clip once, the global norm over all parameters together (clip_grad_norm_), "
+                     "after every micro-batch's backward and before the step.")
+        if cos > 0.9999 and abs(ratio - len(steps[0])) < 1e-3:
+            fail(ex, f"the step is {len(steps[0])}× too large: divide each micro-batch's loss by the number of "
+                     "micro-batches, so the gradients add up to the gradient of the mean loss.")
+        micro_size = steps[0][0]["input_ids"].shape[0]
+        if cos > 0.9999 and abs(ratio - len(steps[0]) / micro_size) < 1e-3:
+            fail(ex, f"you divided each loss by the micro-batch's size ({micro_size}) — the loss is already a mean "
+                     f"over it; divide by the number of micro-batches ({len(steps[0])}).")
+        if cos > 0.9999:
+            fail(ex, f"the step points the right way but is {ratio:.3g}× the reference's size: scale each "
+                     "micro-batch's loss by 1 / (number of micro-batches), nothing else.")
+        fail(ex, f"the update differs from the reference (size {ratio:.2f}×, cosine {cos:.3f}; case: {desc}).")
+    # the point of accumulation: the same step as one big batch
+    same = _run(ref, model, [[big]], 1e9)[2]
+    got = _run(fn, model, [batches[:4]], 1e9, exercise=ex)[2]
+    if not torch.allclose(got, same, atol=1e-6, rtol=1e-3):
+        fail(ex, "4 micro-batches of 3 should give the step of one batch of 12.")
+    passed(ex, "one step from 4 micro-batches equals one step on their concatenation; clipping, zeroing and the "
+               "returned mean loss agree with the reference")
+
+
+_CLIP_MISTAKES = {
+    "per-micro": "you clipped after each micro-batch's backward: clip once, after all of them, before the step",
+    "per-param": "you clipped each parameter's gradient on its own: clip the global norm over all parameters "
+                 "together (one clip_grad_norm_ call on model.parameters())",
+    "value": "you clipped each gradient value (clip_grad_value_): clip the gradient's norm (clip_grad_norm_)",
+}
+
+
+def _clip_variant(mode: str) -> Callable:
+    """The reference step with one of the clipping mistakes above (to recognise them)."""
+    def step(model, opt, micro, clip):
+        opt.zero_grad(set_to_none=True)
+        for batch in micro:
+            (model(**batch).loss / len(micro)).backward()
+            if mode == "per-micro":
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        if mode == "per-param":
+            for p in model.parameters():
+                torch.nn.utils.clip_grad_norm_([p], clip)
+        if mode == "value":
+            torch.nn.utils.clip_grad_value_(model.parameters(), clip)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        return 0.0
+    return step
+
+
+def fn_loss(model: torch.nn.Module, batch: dict) -> float:
+    with torch.no_grad():
+        return model(**batch).loss.item()

@@ -158,6 +158,42 @@ class SweepRun:
     lr: float = 0.0            # that run's peak learning rate
 
 
+def accumulation_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, micro_batches: Sequence[dict],
+                      clip: float) -> float:
+    """One optimizer step from several micro-batches, as if they were one batch (Lab 03's exercise reference).
+
+    Gradients start from zero; each micro-batch's mean loss, divided by the number of micro-batches, is
+    back-propagated on its own (its activations are freed before the next, which is the point: the memory
+    of one micro-batch, the gradient of all); the global gradient norm is clipped to ``clip``; one
+    optimizer step; gradients cleared. Returns the mean of the micro-batches' losses.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    k = len(micro_batches)
+    total = 0.0
+    for batch in micro_batches:
+        loss = model(**batch).loss / k           # mean over the whole (virtual) batch, not over one micro-batch
+        loss.backward()                          # gradients add up in .grad
+        total += loss.item()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)   # one norm over all parameters, before the step
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return total
+
+
+def saved_activation_bytes(model: torch.nn.Module, batch: dict) -> int:
+    """Bytes of the tensors autograd keeps from one forward pass for the backward (each storage counted once)."""
+    seen: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        if not (t.requires_grad and t.grad_fn is None):            # parameters are not activations
+            seen.setdefault(t.untyped_storage().data_ptr(), t.untyped_storage().nbytes())
+        return t
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss = model(**batch).loss
+    del loss
+    return sum(seen.values())
+
+
 def pretrain(size: ModelSize, train_ids: Sequence[int], val: torch.Tensor, steps: int,
              snapshots: Sequence[int] = (), *, seq_len: int = 64, batch_size: int = 16, vocab_size: int | None = None,
              lr: float | Callable[[ModelSize], float] = width_lr, schedule: str = "cosine",
