@@ -279,11 +279,11 @@ for prompt in ["The baker in", "Dear Anna,\n"]:
 
 # %% [markdown]
 # ### Exercise 3: a training step with gradient accumulation and clipping
-# `llmlab.train.train` takes one batch per optimizer step. When the batch you want does not fit in memory, split it
-# into k **micro-batches** and accumulate: back-propagate each micro-batch's loss divided by k — `backward()` adds
-# into `.grad`, so the gradients sum to the gradient of the mean loss over the whole batch, while autograd holds only
-# one micro-batch's activations at a time — then **clip** the global gradient norm (one bad batch must not throw the
-# weights far; `torch.nn.utils.clip_grad_norm_`), and take **one** optimizer step. Complete `accumulation_step`:
+# `llmlab.train.train` takes one batch per optimizer step. When the batch you want does not fit in memory, split it into
+# k **micro-batches** of equal size and accumulate: back-propagate each micro-batch's loss divided by k — `backward()`
+# adds into `.grad`, so the gradients sum to the gradient of the mean loss over the whole batch, while autograd holds
+# only one micro-batch's activations at a time — then **clip** the global gradient norm (one bad batch must not throw
+# the weights far; `torch.nn.utils.clip_grad_norm_`), and take **one** optimizer step. Complete `accumulation_step`:
 # zero the gradients first (an earlier step or an evaluation may have left some), and return the mean of the
 # micro-batches' losses as a float.
 

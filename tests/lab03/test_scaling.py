@@ -361,8 +361,72 @@ def _acc(scale=True, zero_between=False, step_each=False, clip_mode="norm", zero
     return fn
 
 
-@pytest.mark.parametrize("fn", [scaling.accumulation_step, _acc_correct_sum_then_backward, _acc_correct_zero_first_only,
-                                _acc(zero_end=False)])
+def _acc_graph_kept(model, opt, micro, clip):
+    opt.zero_grad()
+    total = 0
+    for b in micro:
+        loss = model(**b).loss / len(micro)
+        loss.backward(retain_graph=True)
+        total = total + loss                          # a tensor: every micro-batch's graph stays alive
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    return total
+
+
+def _acc_concatenated(model, opt, micro, clip):
+    opt.zero_grad()
+    big = {k: torch.cat([b[k] for b in micro]) for k in micro[0]}
+    loss = model(**big).loss
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    return loss.item()
+
+
+def _acc_empties_the_list(model, opt, micro, clip):
+    total, k = 0.0, len(micro)
+    opt.zero_grad()
+    while micro:
+        loss = model(**micro.pop(0)).loss / k
+        loss.backward()
+        total += loss.item()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    return total
+
+
+def _acc_no_grad_forward(model, opt, micro, clip):
+    opt.zero_grad()
+    with torch.no_grad():
+        losses = [model(**b).loss.item() for b in micro]
+    opt.step()
+    return sum(losses) / len(losses)
+
+
+def _acc_clip_times_k(model, opt, micro, clip):
+    opt.zero_grad()
+    total = 0.0
+    for b in micro:
+        loss = model(**b).loss / len(micro)
+        loss.backward()
+        total += loss.item()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip * len(micro))
+    opt.step()
+    return total
+
+
+def _acc_no_step(model, opt, micro, clip):
+    opt.zero_grad()
+    total = 0.0
+    for b in micro:
+        loss = model(**b).loss / len(micro)
+        loss.backward()
+        total += loss.item()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    return total
+
+
+@pytest.mark.parametrize("fn", [scaling.accumulation_step, _acc_correct_zero_first_only, _acc(zero_end=False)])
 def test_accumulation_check_accepts_correct_variants(fn):
     assert checks_failure(fn) is None
 
@@ -381,6 +445,13 @@ def test_accumulation_check_accepts_correct_variants(fn):
     (_acc(zero_first=False), "zero the gradients first"),
     (_acc(returns="sum"), "sum of the micro-batch losses"),
     (_acc(returns="last"), "last micro-batch's loss"),
+    (_acc_correct_sum_then_backward, "before back-propagating the previous micro-batch"),
+    (_acc_graph_kept, "still holds its autograd graph"),
+    (_acc_concatenated, "one concatenated batch"),
+    (_acc_empties_the_list, "modified `micro_batches`"),
+    (_acc_no_grad_forward, "no gradient reached them"),
+    (_acc_clip_times_k, "not to clip = 0.05"),
+    (_acc_no_step, "never stepped"),
 ])
 def test_accumulation_check_names_the_bug(fn, words):
     msg = checks_failure(fn)

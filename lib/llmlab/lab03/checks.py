@@ -265,6 +265,31 @@ def _flat(model: torch.nn.Module) -> torch.Tensor:
     return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
 
 
+class _Watched(torch.nn.Module):
+    """The model as the student's step sees it: records each forward's batch size, and whether the previous
+    micro-batch had been back-propagated before the next forward (its activations could then be freed)."""
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.inner = model
+        self.sizes: list[int] = []
+        self.forward_before_backward = False
+        self._pending = False                        # the last forward's loss has not been back-propagated yet
+
+    def forward(self, **batch):
+        if self._pending:
+            self.forward_before_backward = True
+        self.sizes.append(int(batch["input_ids"].shape[0]))
+        out = self.inner(**batch)
+        if out.loss is not None and out.loss.requires_grad:
+            self._pending = True
+            out.loss.register_hook(self._backpropagated)
+        return out
+
+    def _backpropagated(self, grad: torch.Tensor) -> torch.Tensor:
+        self._pending = False
+        return grad
+
+
 def _run(fn, model, batches_per_step: list[list[dict]], clip: float, stale_grads: bool = False, exercise: str = ""):
     model = copy.deepcopy(model)
     opt = _CountingSGD(model.parameters())
@@ -273,8 +298,25 @@ def _run(fn, model, batches_per_step: list[list[dict]], clip: float, stale_grads
             p.grad = torch.full_like(p, 0.3)
     before = _flat(model)
     losses = []
-    for micro in batches_per_step:
-        losses.append(call(exercise, fn, model, opt, micro, clip) if exercise else fn(model, opt, micro, clip))
+    watched = _Watched(model)
+    for i, micro in enumerate(batches_per_step):
+        if not exercise:
+            losses.append(fn(model, opt, micro, clip))
+            continue
+        given = [{k: v.clone() for k, v in b.items()} for b in micro]     # the student gets copies
+        watched.sizes, watched.forward_before_backward, watched._pending = [], False, False
+        losses.append(call(exercise, fn, watched, opt, given, clip))
+        if len(given) != len(micro) or any(set(g) != set(b) or any(not torch.equal(g[k], b[k]) for k in b)
+                                           for g, b in zip(given, micro)):
+            fail(exercise, "you modified `micro_batches` (the list, its dicts or their tensors) in place: the "
+                           "caller still needs them; read the batches, do not change them.")
+        if max(watched.sizes, default=0) > micro[0]["input_ids"].shape[0]:
+            fail(exercise, "you ran the micro-batches as one concatenated batch: that is the big batch that does not "
+                           "fit in memory; run model(**batch) on each micro-batch on its own.")
+        if watched.forward_before_backward and i == 0 and not stale_grads:
+            fail(exercise, "you ran a forward pass before back-propagating the previous micro-batch, so every "
+                           "micro-batch's activations are held at once: call backward() on each micro-batch's "
+                           "scaled loss before the next forward.")
     return model, opt, _flat(model) - before, losses
 
 
@@ -300,11 +342,16 @@ def check_accumulation_step(fn: Callable, name: str = "gradient accumulation") -
                 raise
             fail(ex, f"your function raised {type(err).__name__}: {err} (case: {desc}).")
         _, _, want, want_losses = _run(ref, model, steps, clip, stale)
+        if opt.steps == 0:
+            fail(ex, f"the optimizer never stepped (case: {desc}): call optimizer.step() once, after clipping.")
         if opt.steps != len(steps):
             fail(ex, f"the optimizer stepped {opt.steps} time(s) for {len(steps)} call(s) (case: {desc}): call "
                      "optimizer.step() once per call, after all micro-batches — not once per micro-batch.")
         loss = losses[0]
         if isinstance(loss, torch.Tensor):
+            if loss.requires_grad:
+                fail(ex, "you returned a loss tensor that still holds its autograd graph (and with it the "
+                         "activations): add up loss.item() — plain floats — instead.")
             loss = loss.item()
         if not isinstance(loss, (float, int)):
             fail(ex, f"return the mean loss as a float (loss.item()), got {type(losses[0]).__name__}.")
@@ -318,6 +365,9 @@ def check_accumulation_step(fn: Callable, name: str = "gradient accumulation") -
             fail(ex, f"returned loss {loss:.5f}, expected {want_losses[0]:.5f} (case: {desc}): {hint}.")
         if torch.allclose(got, want, atol=1e-6, rtol=1e-4):
             continue
+        if got.abs().max() == 0:
+            fail(ex, f"the parameters did not change (case: {desc}): no gradient reached them — was the forward run "
+                     "under torch.no_grad(), or backward() skipped?")
         ratio = (got.norm() / want.norm()).item()
         cos = torch.nn.functional.cosine_similarity(got, want, dim=0).item()
         # what common mistakes produce, computed with the reference on modified inputs
@@ -337,6 +387,10 @@ def check_accumulation_step(fn: Callable, name: str = "gradient accumulation") -
             if torch.allclose(got, unclipped, atol=1e-6, rtol=1e-3):
                 fail(ex, f"the step was not clipped (case: {desc}): call torch.nn.utils.clip_grad_norm_("
                          "model.parameters(), clip) after the backward passes and before optimizer.step().")
+            if torch.nn.functional.cosine_similarity(got, unclipped, dim=0).item() > 0.9999:
+                norm = (got.norm() / opt.param_groups[0]["lr"]).item()      # SGD: update = -lr * clipped gradient
+                fail(ex, f"the gradient was clipped to norm {norm:.3g}, not to clip = {clip} (case: {desc}): pass "
+                         "max_norm=clip to clip_grad_norm_, unchanged.")
             for mode, hint in _CLIP_MISTAKES.items():
                 if torch.allclose(got, _run(_clip_variant(mode), model, steps, clip)[2], atol=1e-6, rtol=1e-3):
                     fail(ex, f"{hint} (case: {desc}).")
