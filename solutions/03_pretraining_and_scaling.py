@@ -38,7 +38,7 @@ import pandas as pd
 import torch
 
 import llmlab
-from llmlab import report, tinyworld, train as trainer, zoo
+from llmlab import activations, report, tinyworld, train as trainer, zoo
 from llmlab.gpt import GPT
 from llmlab.lab03 import checks, crawl, scaling
 from llmlab.tinyworld import GLOSSARY
@@ -327,7 +327,7 @@ one_batch, accumulated = copy.deepcopy(model), copy.deepcopy(model)
 loss_whole = scaling.accumulation_step(one_batch, torch.optim.SGD(one_batch.parameters(), lr=0.1), [whole], 1.0)
 loss_acc = accumulation_step(accumulated, torch.optim.SGD(accumulated.parameters(), lr=0.1), micro, 1.0)
 weight_gap = max((a - b).abs().max().item() for a, b in zip(one_batch.parameters(), accumulated.parameters()))
-act_whole, act_micro = (scaling.saved_activation_bytes(model, b) / 1e6 for b in (whole, micro[0]))
+act_whole, act_micro = (activations.saved_activation_bytes(model, b["input_ids"])[0] / 1e6 for b in (whole, micro[0]))
 print(f"loss {loss_whole:.5f} (one batch of 64) vs {loss_acc:.5f} (4 x 16); largest weight difference after the "
       f"step {weight_gap:.1e}")
 print(f"activations autograd keeps for the backward: {act_whole:.1f} MB for 64 windows, {act_micro:.1f} MB for 16")

@@ -64,7 +64,7 @@ class Recipe:
     amp: str = "auto"                    # "auto" (train.autocast_dtype) or "fp32"
 
 
-LATER_FIELDS = {"lora": None, "amp": "auto"}
+LATER_FIELDS = {name: Recipe.__dataclass_fields__[name].default for name in ("lora", "amp")}   # field -> default
 
 
 RECIPES: dict[str, Recipe] = {}

@@ -329,7 +329,7 @@ def _acc_correct_zero_first_only(model, opt, micro, clip):
 
 
 def _acc(scale=True, zero_between=False, step_each=False, clip_mode="norm", zero_first=True, zero_end=True,
-         returns="mean", divide_by=None):
+         returns="mean", divide_by=None, step=True):
     def fn(model, opt, micro, clip):
         if zero_first:
             opt.zero_grad()
@@ -346,12 +346,14 @@ def _acc(scale=True, zero_between=False, step_each=False, clip_mode="norm", zero
                 opt.step()
         if clip_mode == "norm":
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        elif clip_mode == "norm-times-k":
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip * len(micro))
         elif clip_mode == "value":
             torch.nn.utils.clip_grad_value_(model.parameters(), clip)
         elif clip_mode == "per-param":
             for p in model.parameters():
                 torch.nn.utils.clip_grad_norm_([p], clip)
-        if not step_each:
+        if step and not step_each:
             opt.step()
         if clip_mode == "after-step":
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -403,29 +405,6 @@ def _acc_no_grad_forward(model, opt, micro, clip):
     return sum(losses) / len(losses)
 
 
-def _acc_clip_times_k(model, opt, micro, clip):
-    opt.zero_grad()
-    total = 0.0
-    for b in micro:
-        loss = model(**b).loss / len(micro)
-        loss.backward()
-        total += loss.item()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), clip * len(micro))
-    opt.step()
-    return total
-
-
-def _acc_no_step(model, opt, micro, clip):
-    opt.zero_grad()
-    total = 0.0
-    for b in micro:
-        loss = model(**b).loss / len(micro)
-        loss.backward()
-        total += loss.item()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-    return total
-
-
 @pytest.mark.parametrize("fn", [scaling.accumulation_step, _acc_correct_zero_first_only, _acc(zero_end=False)])
 def test_accumulation_check_accepts_correct_variants(fn):
     assert checks_failure(fn) is None
@@ -450,8 +429,8 @@ def test_accumulation_check_accepts_correct_variants(fn):
     (_acc_concatenated, "one concatenated batch"),
     (_acc_empties_the_list, "modified `micro_batches`"),
     (_acc_no_grad_forward, "no gradient reached them"),
-    (_acc_clip_times_k, "not to clip = 0.05"),
-    (_acc_no_step, "never stepped"),
+    (_acc(clip_mode="norm-times-k"), "not to clip = 0.05"),
+    (_acc(step=False), "never stepped"),
 ])
 def test_accumulation_check_names_the_bug(fn, words):
     msg = checks_failure(fn)

@@ -180,20 +180,6 @@ def accumulation_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, 
     return total
 
 
-def saved_activation_bytes(model: torch.nn.Module, batch: dict) -> int:
-    """Bytes of the tensors autograd keeps from one forward pass for the backward (each storage counted once)."""
-    seen: dict[int, int] = {}
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        if not (t.requires_grad and t.grad_fn is None):            # parameters are not activations
-            seen.setdefault(t.untyped_storage().data_ptr(), t.untyped_storage().nbytes())
-        return t
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        loss = model(**batch).loss
-    del loss
-    return sum(seen.values())
-
-
 def pretrain(size: ModelSize, train_ids: Sequence[int], val: torch.Tensor, steps: int,
              snapshots: Sequence[int] = (), *, seq_len: int = 64, batch_size: int = 16, vocab_size: int | None = None,
              lr: float | Callable[[ModelSize], float] = width_lr, schedule: str = "cosine",

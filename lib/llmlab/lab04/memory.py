@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from llmlab.activations import saved_activation_bytes, storage_bytes as _storage_bytes  # noqa: F401 - Lab 04 reads them here
 from llmlab.gpt import GPT, GPTConfig
 
 GB, GiB = 1e9, 2 ** 30
@@ -99,47 +100,6 @@ def estimate(cfg: GPTConfig, batch: int, seq_len: int, mixed: bool = False) -> B
 
 
 # ---- the measurement ----------------------------------------------------------------------------------
-def _storage_bytes(tensors) -> int:
-    seen, total = set(), 0
-    for t in tensors:
-        st = t.untyped_storage()
-        if st.data_ptr() not in seen:
-            seen.add(st.data_ptr())
-            total += st.nbytes()
-    return total
-
-
-def saved_activation_bytes(model: torch.nn.Module, input_ids: torch.Tensor,
-                           amp_dtype: torch.dtype | None = None) -> tuple[int, int]:
-    """Bytes autograd saves during one forward pass with a loss: (activations, weight copies).
-    Parameters themselves and the input ids are not activations; low-precision copies of parameters
-    (autocast) are reported apart, recognised by their shape."""
-    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    matrices = [p.detach() for p in model.parameters() if p.dim() == 2]
-    saved: dict[int, tuple[int, bool]] = {}
-
-    def is_weight_copy(t: torch.Tensor) -> bool:     # autocast's cast of a weight (or its transpose)
-        if amp_dtype is None or t.dtype != amp_dtype or t.dim() != 2:
-            return False
-        return any(tuple(w.shape) == tuple(c.shape) and torch.equal(w.to(amp_dtype), c)
-                   for w in matrices for c in (t, t.t()))
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        st = t.untyped_storage()
-        if st.data_ptr() not in params and st.data_ptr() != input_ids.untyped_storage().data_ptr():
-            saved[st.data_ptr()] = (st.nbytes(), is_weight_copy(t.detach()))
-        return t
-
-    device = input_ids.device.type
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), \
-            torch.autocast(device, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
-        loss = model(input_ids, labels=input_ids).loss
-    del loss
-    acts = sum(b for b, copy in saved.values() if not copy)
-    copies = sum(b for b, copy in saved.values() if copy)
-    return acts, copies
-
-
 def measure(model: torch.nn.Module, input_ids: torch.Tensor, amp_dtype: torch.dtype | None = None,
             lr: float = 1e-3) -> Breakdown:
     """Bytes that one real AdamW step holds: parameters, gradients and optimizer state counted tensor by
