@@ -203,12 +203,27 @@ def test_sense_probe():
 def test_word_vectors_embedding_layer_is_the_same_in_every_sentence(tok):
     model = A.tiny_decoder(tok, n_embd=16, n_layer=2, n_head=2).eval()
     sentences = [t for t in TEXTS[:3]]
-    layers = A.word_vectors(model, tok, sentences, "bank")
-    assert len(layers) == 3 and all(v.shape == (3, 16) for v in layers)
-    assert torch.equal(layers[0][0], layers[0][1]) and torch.equal(layers[0][0], layers[0][2])
-    assert not torch.allclose(layers[2][0], layers[2][1])                # context got in
+    stages = A.word_vectors(model, tok, sentences, "bank")
+    assert list(stages) == ["embedding", "embedding + position", "block 1, attention off", "block 1", "block 2"]
+    assert all(v.shape == (3, 16) for v in stages.values())
+    emb = stages["embedding"]
+    assert torch.equal(emb[0], emb[1]) and torch.equal(emb[0], emb[2])
+    assert not torch.allclose(stages["block 2"][0], stages["block 2"][1])       # context got in
     ids, pos = A._word_position(tok, sentences[1], "bank")
     assert tok.decode(ids[pos]).strip() == "bank"
+    assert torch.allclose(stages["embedding + position"][1], (model.wte.weight[ids[pos]] + model.wpe.weight[pos]))
+
+
+def test_word_vectors_attention_off_is_block_1_with_a_zero_attention_projection(tok):
+    """The control equals the real block once the attention's output projection is zero (and differs before)."""
+    model = A.tiny_decoder(tok, n_embd=16, n_layer=2, n_head=2).eval()
+    before = A.word_vectors(model, tok, TEXTS[:3], "bank")
+    assert not torch.allclose(before["block 1"], before["block 1, attention off"])
+    with torch.no_grad():
+        model.h[0].attn.c_proj.weight.zero_()
+        model.h[0].attn.c_proj.bias.zero_()
+    after = A.word_vectors(model, tok, TEXTS[:3], "bank")
+    assert torch.allclose(after["block 1"], after["block 1, attention off"], atol=1e-6)
 
 
 def test_sense_sentences_come_from_both_families():

@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import random
+import statistics
+import time
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -431,21 +433,33 @@ def _word_position(tok: PreTrainedTokenizerBase, text: str, word: str) -> tuple[
 
 
 @torch.no_grad()
-def word_vectors(model: GPT, tok: PreTrainedTokenizerBase, sentences: Sequence[str], word: str) -> list[torch.Tensor]:
-    """The vector of ``word`` in each sentence, layer by layer: [token embedding (the same in every
-    sentence), after block 1, ..., after block L]. Each entry is (N, C)."""
+def word_vectors(model: GPT, tok: PreTrainedTokenizerBase, sentences: Sequence[str],
+                 word: str) -> dict[str, torch.Tensor]:
+    """The vector of ``word`` in each sentence, stage by stage, each (N, C):
+
+    - ``"embedding"``: the token embedding ``wte``, the same vector in every sentence;
+    - ``"embedding + position"``: ``wte + wpe``, what block 1 actually receives (it differs between
+      sentences only through the word's position);
+    - ``"block 1, attention off"``: block 1 with its attention output zeroed (the MLP still runs): the
+      control that tells what attention adds beyond position and the per-token MLP;
+    - ``"block 1"``, ..., ``"block L"``: after each block.
+    """
     model.eval()
     device = next(model.parameters()).device
-    per_layer: list[list[torch.Tensor]] = [[] for _ in range(len(model.h) + 1)]
+    stages: dict[str, list[torch.Tensor]] = {}
     for text in sentences:
         ids, pos = _word_position(tok, text, word)
         x = torch.tensor([ids], device=device)
-        per_layer[0].append(model.wte(x)[0, pos])
-        h = model.wte(x) + model.wpe(torch.arange(len(ids), device=device))
+        h = model.wte(x) + model.wpe(torch.arange(len(ids), device=device))          # (1, T, C)
+        first = model.h[0]
+        no_attention = h + first.mlp(first.ln_2(h))                                   # block 1 minus attention
+        seen = {"embedding": model.wte(x), "embedding + position": h, "block 1, attention off": no_attention}
         for i, block in enumerate(model.h, start=1):
             h = block(h)
-            per_layer[i].append(h[0, pos])
-    return [torch.stack(v).float().cpu() for v in per_layer]
+            seen[f"block {i}"] = h
+        for name, vectors in seen.items():
+            stages.setdefault(name, []).append(vectors[0, pos])
+    return {name: torch.stack(v).float().cpu() for name, v in stages.items()}
 
 
 def sense_probe(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -555,7 +569,8 @@ def unigram_loss(train_chunks: Sequence[Sequence[int]], eval_chunks: Sequence[Se
 def homonym_probe(model: GPT, tok: PreTrainedTokenizerBase, words_: Sequence[str] = HOMONYMS, n: int = 20,
                   min_each: int = 6) -> list[dict]:
     """Per homonym with at least ``min_each`` sentences of each sense: ``sense_probe`` accuracy of its vector
-    as the token embedding ("embedding") and after each block ("block 1", ...)."""
+    at each stage of ``word_vectors`` (the embedding, embedding + position, block 1 with its attention off,
+    after each block)."""
     rows = []
     for w in words_:
         s = sense_sentences(w, n)
@@ -563,8 +578,7 @@ def homonym_probe(model: GPT, tok: PreTrainedTokenizerBase, words_: Sequence[str
             continue
         ordinary, guild = word_vectors(model, tok, s["ordinary"], w), word_vectors(model, tok, s["guild"], w)
         row = {"word": w, "sentences": f"{len(s['ordinary'])} + {len(s['guild'])}"}
-        for i, (a, b) in enumerate(zip(ordinary, guild)):
-            row["embedding" if i == 0 else f"block {i}"] = sense_probe(a, b)
+        row.update({stage: sense_probe(ordinary[stage], guild[stage]) for stage in ordinary})
         rows.append(row)
     return rows
 
@@ -576,3 +590,34 @@ def t5_position_bias(model: T5ForConditionalGeneration, span: int = 24) -> torch
     rel = model.encoder.block[0].layer[0].SelfAttention
     bias = rel.compute_bias(2 * span - 1, 2 * span - 1, device=next(model.parameters()).device)[0]   # (H, Q, K)
     return bias[:, span - 1, :].float().cpu()                                   # query in the middle
+
+
+# ================================================================================================
+# 5. Sequential against parallel: training-step time as the sequence grows
+# ================================================================================================
+def train_step_ms(model: nn.Module, seq_lens: Sequence[int], vocab_size: int, n_classes: int, batch_size: int = 32,
+                  repeats: int = 5, seed: int = 0) -> dict[int, float]:
+    """Median wall time (ms) of one training step (forward, backward, AdamW) of ``model`` on random token
+    sequences of each length in ``seq_lens``, after two untimed warm-up steps per length."""
+    device = next(model.parameters()).device
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    g = torch.Generator().manual_seed(seed)
+    model.train()
+    out = {}
+    for T in seq_lens:
+        ids = torch.randint(0, vocab_size, (batch_size, T), generator=g).to(device)        # (B, T)
+        labels = torch.randint(0, n_classes, (batch_size,), generator=g).to(device)       # (B,)
+        times = []
+        for i in range(repeats + 2):
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            model(ids, labels=labels).loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            if i >= 2:                                   # the first steps allocate and pick kernels
+                times.append(time.perf_counter() - start)
+        out[int(T)] = 1000 * statistics.median(times)
+    return out

@@ -24,6 +24,7 @@ from torch import Tensor
 from torch.overrides import TorchFunctionMode
 
 from llmlab.checks import allclose, fail, generator, passed, run_case, single_threaded
+from llmlab.gpt import Block, GPTConfig
 from llmlab.checks import yours_or_reference  # noqa: F401 - the labs call checks.yours_or_reference
 
 
@@ -374,4 +375,276 @@ def check_multi_head_attention(fn: Callable[..., Tensor], name: str = "multi-hea
                "padding, one token)")
 
 
-__all__ = ["check_attention", "check_multi_head_attention"]
+# ================================================================================================
+# Exercise: LayerNorm by hand
+# ================================================================================================
+LNCase = tuple[str, Tensor, Tensor, Tensor, float]
+
+
+def _ln_cases(n_random: int = 20) -> Iterator[LNCase]:
+    g = generator(2)
+
+    def affine(C: int) -> tuple[Tensor, Tensor]:
+        return 1 + 0.5 * torch.randn(C, generator=g), 0.5 * torch.randn(C, generator=g)
+
+    yield ("x (4, 8), unit weight and zero bias", torch.randn(4, 8, generator=g), torch.ones(8), torch.zeros(8), 1e-5)
+    yield ("x (2, 3, 16) = (B, T, C), random weight and bias", torch.randn(2, 3, 16, generator=g), *affine(16), 1e-5)
+    yield ("x (2, 5, 3): only C = 3 channels, where the unbiased variance is far off",
+           torch.randn(2, 5, 3, generator=g) * 2 + 1, *affine(3), 1e-5)
+    yield ("x (3, 4, 6) with means around 50 and spread 5", 50 + 5 * torch.randn(3, 4, 6, generator=g), *affine(6),
+           1e-5)
+    yield ("x (2, 8): nearly constant rows (variance 1e-6), where eps matters",
+           0.01 + 1e-3 * torch.randn(2, 8, generator=g), *affine(8), 1e-5)
+    yield ("x (2, 4, 8) with eps = 0.1 passed in", torch.randn(2, 4, 8, generator=g) * 0.3, *affine(8), 0.1)
+    yield ("x (5, 7): T = 5 rows of C = 7 channels (normalise each row over its channels)",
+           torch.randn(5, 7, generator=g) * 3, *affine(7), 1e-5)
+    for i in range(n_random):
+        shape = [(3, 5), (2, 4, 6), (1, 3, 12), (2, 2, 2, 8)][i % 4]
+        x = torch.randn(*shape, generator=g) * (0.5 + i % 3) + (i % 5 - 2)
+        yield f"random x {tuple(shape)}", x, *affine(shape[-1]), 1e-5
+
+
+def _ln_bugs(x: Tensor, w: Tensor, b: Tensor, eps: float) -> dict[str, Tensor]:
+    mean, var = x.mean(-1, keepdim=True), x.var(-1, keepdim=True, unbiased=False)
+    xhat = (x - mean) / torch.sqrt(var + eps)
+    out = {"unbiased variance": (x - mean) / torch.sqrt(x.var(-1, keepdim=True, unbiased=True) + eps) * w + b,
+           "eps outside the square root": (x - mean) / (torch.sqrt(var) + eps) * w + b,
+           "eps ignored": (x - mean) / torch.sqrt(var + 1e-5) * w + b,
+           "no eps": (x - mean) / torch.sqrt(var) * w + b,
+           "divided by the variance": (x - mean) / (var + eps) * w + b,
+           "no affine": xhat, "weight only": xhat * w, "bias only": xhat + b,
+           "weight and bias swapped": xhat * b + w, "shift before scale": (xhat + b) * w,
+           "no mean subtracted (RMSNorm)": x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps) * w + b,
+           "not normalised over the channels": ((x - x.mean(0, keepdim=True))
+                                                / torch.sqrt(x.var(0, keepdim=True, unbiased=False) + eps) * w + b),
+           "over every element": (x - x.mean()) / torch.sqrt(x.var(unbiased=False) + eps) * w + b}
+    if x.dim() >= 3:
+        m2, v2 = x.mean((-2, -1), keepdim=True), x.var((-2, -1), keepdim=True, unbiased=False)
+        out["over the last two dimensions"] = (x - m2) / torch.sqrt(v2 + eps) * w + b
+    return out
+
+
+_LN_HINTS = {
+    "unbiased variance": "you used the unbiased variance (divided by C - 1): torch.var and torch.std default to "
+                         "it, LayerNorm does not. Use x.var(dim=-1, keepdim=True, unbiased=False) (or "
+                         "((x - mean) ** 2).mean(-1, keepdim=True)).",
+    "eps outside the square root": "eps is added outside the square root: divide by torch.sqrt(var + eps), not "
+                                   "std + eps.",
+    "no eps": "you left out eps: divide by torch.sqrt(var + eps) — without it a constant vector divides by 0.",
+    "eps ignored": "you used eps = 1e-5 whatever eps was passed in: use the `eps` argument.",
+    "divided by the variance": "you divided by the variance; divide by the standard deviation, "
+                               "torch.sqrt(var + eps).",
+    "no affine": "the weight and bias are missing: after normalising, return x_hat * weight + bias.",
+    "weight only": "the bias is missing: return x_hat * weight + bias.",
+    "bias only": "the weight is missing: return x_hat * weight + bias.",
+    "weight and bias swapped": "weight and bias are swapped: x_hat * weight + bias.",
+    "shift before scale": "you added the bias before scaling: x_hat * weight + bias, not (x_hat + bias) * weight.",
+    "no mean subtracted (RMSNorm)": "you did not subtract the mean (that is RMSNorm, Llama's variant): LayerNorm "
+                                    "computes (x - mean) / sqrt(var + eps).",
+    "not normalised over the channels": "you normalised over the first dimension: each vector is normalised "
+                                        "over its own C channels, the last dimension (dim=-1, keepdim=True).",
+    "over every element": "you took one mean and variance over the whole tensor: take them per vector, over the "
+                          "last dimension (dim=-1, keepdim=True).",
+    "over the last two dimensions": "you normalised over (T, C); LayerNorm normalises each token's vector over "
+                                    "its C channels only (dim=-1).",
+}
+
+
+@single_threaded
+def check_layer_norm(fn: Callable[..., Tensor], name: str = "LayerNorm") -> None:
+    """``fn(x (…, C), weight (C,), bias (C,), eps=1e-5) -> (…, C)`` against ``torch.nn.functional.layer_norm``,
+    written by hand (a call of torch's own layer_norm is refused)."""
+    ex, n = name, 0
+    for desc, x, w, b, eps in _ln_cases():
+        expected = F.layer_norm(x, (x.size(-1),), w, b, eps)
+        with _Spy("layer_norm", "group_norm", "batch_norm", "instance_norm") as spy:
+            got = run_case(ex, fn, desc, x, w, b, eps, names=("x", "weight", "bias"),
+                           crash_hint="Take the mean and variance over the last dimension with keepdim=True, "
+                                      "so that they broadcast against x.",
+                           inplace_hint="Use out-of-place ops (`x - mean`, not `x -= mean`).")
+        if spy.called:
+            fail(ex, f"your function calls torch's own {spy.called}: the exercise is to write it — mean and "
+                     "variance over the last dimension, (x - mean) / sqrt(var + eps), then * weight + bias.")
+        if not isinstance(got, Tensor):
+            fail(ex, f"your function returned {type(got).__name__}, expected a torch.Tensor (case: {desc}).")
+        if tuple(got.shape) != tuple(x.shape):
+            fail(ex, f"output shape {tuple(got.shape)}, expected the shape of x, {tuple(x.shape)} (case: {desc}). "
+                     "Use keepdim=True so that the mean and variance broadcast against x.")
+        if got.dtype != x.dtype:
+            fail(ex, f"your output has dtype {got.dtype}, expected {x.dtype}, the dtype of x (case: {desc}).")
+        if not allclose(got, expected, atol=2e-5):
+            for bug, wrong in _ln_bugs(x, w, b, eps).items():
+                if allclose(got, wrong, atol=1e-4, rtol=1e-3, equal_nan=True) and not allclose(wrong, expected,
+                                                                                             atol=2e-5):
+                    fail(ex, f"{_LN_HINTS[bug]} (case: {desc})")
+            if torch.isnan(got).any():
+                fail(ex, f"your output has NaN (case: {desc}): is eps inside the square root, and the variance "
+                         "taken over more than one value?")
+            bad = ~torch.isclose(got.double(), expected.double(), atol=2e-5, rtol=1e-4)
+            idx = tuple(int(i) for i in bad.nonzero()[0])
+            fail(ex, f"{int(bad.sum())} of {bad.numel()} values differ from F.layer_norm (case: {desc}); first at "
+                     f"{idx}: got {got[idx].item():.5g}, expected {expected[idx].item():.5g}. LayerNorm is "
+                     "(x - mean) / sqrt(var + eps) * weight + bias, mean and population variance over dim=-1.")
+        n += 1
+    passed(ex, f"{n} cases agree with torch.nn.functional.layer_norm (C = 3 to 16, offsets, near-constant rows, "
+               "eps passed in)")
+
+
+class _Spy(TorchFunctionMode):
+    """Notices a call of any of the torch functions named, however it was imported."""
+
+    def __init__(self, *names: str) -> None:
+        super().__init__()
+        self.names, self.called = names, ""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if getattr(func, "__name__", "") in self.names:
+            self.called = self.called or func.__name__
+        return func(*args, **(kwargs or {}))
+
+
+# ================================================================================================
+# Exercise: a transformer block
+# ================================================================================================
+class _WatchedBlock(Block):
+    """A real ``llmlab.gpt.Block`` that notices being called as a whole (the exercise is to write its forward)."""
+
+    called = False
+
+    def forward(self, x: Tensor, attention_mask: Tensor | None = None) -> Tensor:
+        self.called = True
+        return super().forward(x, attention_mask)
+
+
+def _random_block(C: int, H: int, g: torch.Generator) -> _WatchedBlock:
+    """A block whose every weight matters: unit-scale matmuls, random biases and LayerNorm gains (GPT-2's
+    init would make the sub-layers' outputs tiny next to the residual, hiding most bugs)."""
+    block = _WatchedBlock(GPTConfig(n_embd=C, n_head=H, block_size=64, vocab_size=8))
+    with torch.no_grad():
+        for name, p in block.named_parameters():
+            if name.endswith("weight") and p.dim() == 2:
+                p.copy_(torch.randn(p.shape, generator=g) / math.sqrt(p.size(1)))
+            elif name.startswith(("ln_1", "ln_2")) and name.endswith("weight"):
+                p.copy_(1 + 0.3 * torch.randn(p.shape, generator=g))
+            else:
+                p.copy_(0.2 * torch.randn(p.shape, generator=g))
+    return block.eval().requires_grad_(False)
+
+
+def _block_cases(n_random: int = 12) -> Iterator[tuple[str, Tensor, _WatchedBlock]]:
+    g = generator(3)
+    yield "x (2, 5, 16), 4 heads", torch.randn(2, 5, 16, generator=g), _random_block(16, 4, g)
+    yield "x (1, 7, 24), 3 heads", torch.randn(1, 7, 24, generator=g), _random_block(24, 3, g)
+    yield "x (3, 4, 8), 1 head", torch.randn(3, 4, 8, generator=g), _random_block(8, 1, g)
+    yield "x (2, 1, 16), one token", torch.randn(2, 1, 16, generator=g), _random_block(16, 2, g)
+    for i in range(n_random):
+        H = [1, 2, 4, 3][i % 4]
+        C, B, T = H * [4, 8][i % 2], 1 + i % 3, 2 + (i * 3) % 7
+        yield f"random x ({B}, {T}, {C}), {H} heads", torch.randn(B, T, C, generator=g) * 1.5, _random_block(C, H, g)
+
+
+def _block_bugs(x: Tensor, block: Block) -> dict[str, Tensor]:
+    """Block.forward's usual wrong versions, computed from the block's own modules."""
+    T = x.size(1)
+    causal = _causal(T)
+
+    def attn(h: Tensor, allowed: Tensor | None = causal) -> Tensor:
+        return _mha(h, block.attn.c_attn, block.attn.c_proj, block.attn.n_head, allowed)
+
+    def mlp(h: Tensor, act: Callable[[Tensor], Tensor] = lambda t: F.gelu(t, approximate="tanh")) -> Tensor:
+        return block.mlp.c_proj(act(block.mlp.c_fc(h)))
+
+    ln1, ln2 = block.ln_1, block.ln_2
+    with torch.no_grad():
+        h = x + attn(ln1(x))
+        out = {"post-LN": ln2((y := ln1(x + attn(x))) + mlp(y)),
+               "no attention residual": (a := attn(ln1(x))) + mlp(ln2(a)),
+               "no MLP residual": mlp(ln2(h)),
+               "no residuals": mlp(ln2(attn(ln1(x)))),
+               "residual from the normalised x": (r := ln1(x) + attn(ln1(x))) + mlp(ln2(r)),
+               "parallel attention and MLP": x + attn(ln1(x)) + mlp(ln2(x)),
+               "ln_1 used twice": h + mlp(ln1(h)),
+               "ln_2 used twice": (s := x + attn(ln2(x))) + mlp(ln2(s)),
+               "no LayerNorm": (u := x + attn(x)) + mlp(u),
+               "MLP before attention": (m := x + mlp(ln2(x))) + attn(ln1(m)),
+               "exact GELU": h + mlp(ln2(h), F.gelu),
+               "ReLU": h + mlp(ln2(h), F.relu),
+               "no activation": h + mlp(ln2(h), lambda t: t),
+               "not causal": (v := x + attn(ln1(x), None)) + mlp(ln2(v)),
+               "only the attention half": h,
+               "output before the MLP's projection":
+                   h + F.gelu(block.mlp.c_fc(ln2(h)), approximate="tanh")[..., :x.size(-1)]}
+        if T > 1:
+            out["anti-causal mask"] = (w := x + attn(ln1(x), causal.T)) + mlp(ln2(w))
+    return out
+
+
+_BLOCK_HINTS = {
+    "post-LN": "you normalised after the residual addition (the original 2017 'post-LN' layout). GPT-2 is pre-LN: "
+               "x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)) — the residual stream itself is never normalised.",
+    "no attention residual": "the attention's residual connection is missing: x = x + attn(ln_1(x)), not "
+                             "x = attn(ln_1(x)).",
+    "no MLP residual": "the MLP's residual connection is missing: return x + mlp(ln_2(x)), not mlp(ln_2(x)).",
+    "no residuals": "both residual connections are missing: each sub-layer adds its result to x "
+                    "(x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))).",
+    "residual from the normalised x": "you added the attention's output to ln_1(x) instead of to x: the residual "
+                                      "stream carries the un-normalised x (x = x + attn(ln_1(x))).",
+    "parallel attention and MLP": "the MLP read the block's input instead of the attention's result (that is "
+                                  "GPT-J's 'parallel' block): apply ln_2 and the MLP to x after x = x + attn(...).",
+    "ln_1 used twice": "you used ln_1 before the MLP too: each sub-layer has its own LayerNorm (ln_2 before the MLP).",
+    "ln_2 used twice": "you used ln_2 before the attention: ln_1 goes before the attention, ln_2 before the MLP.",
+    "no LayerNorm": "the LayerNorms are missing: normalise the input of each sub-layer (ln_1 before attention, "
+                    "ln_2 before the MLP).",
+    "MLP before attention": "the sub-layers are in the wrong order: attention first (mixing positions), then the MLP.",
+    "exact GELU": "you used the exact GELU; GPT-2 uses the tanh approximation ('gelu_new'): "
+                  "F.gelu(h, approximate='tanh'). The two differ by up to ~1e-3 — enough to change the logits.",
+    "ReLU": "you used ReLU; GPT-2's MLP uses GELU (tanh approximation): F.gelu(h, approximate='tanh').",
+    "no activation": "the MLP has no nonlinearity between c_fc and c_proj: F.gelu(c_fc(h), approximate='tanh'). "
+                     "Without it the two linear layers collapse into one.",
+    "not causal": "the attention is not causal: pass a causal mask (attention.causal_allowed(T)) so that no token "
+                  "sees the tokens after it.",
+    "anti-causal mask": "the causal mask is transposed: query t may see keys 0..t (a lower-triangular mask, tril).",
+    "only the attention half": "you returned after the attention: the block goes on with x + mlp(ln_2(x)).",
+    "output before the MLP's projection": "the MLP's output projection is missing: mlp(h) = c_proj(gelu(c_fc(h))).",
+}
+
+
+@single_threaded
+def check_transformer_block(fn: Callable[..., Tensor], name: str = "transformer block") -> None:
+    """``fn(x (B, T, C), block: llmlab.gpt.Block) -> (B, T, C)``, causal, against ``block(x)`` itself (written
+    from the block's parts: calling the block as a whole is refused)."""
+    ex, n = name, 0
+    for desc, x, block in _block_cases():
+        with torch.no_grad():
+            expected = Block.forward(block, x)
+        block.called = False
+        with torch.no_grad():
+            got = run_case(ex, fn, desc, x, block, names=("x",),
+                           crash_hint="The parts are block.ln_1, block.attn.c_attn / c_proj / n_head, block.ln_2, "
+                                      "block.mlp.c_fc / c_proj.",
+                           inplace_hint="Use `x = x + ...`, not `x += ...`: the caller still needs its x.")
+        if block.called:
+            fail(ex, "your function calls the block itself (block(x) or block.forward): the exercise is to write "
+                     "its forward from its parts.")
+        if not isinstance(got, Tensor):
+            fail(ex, f"your function returned {type(got).__name__}, expected a torch.Tensor (case: {desc}).")
+        if tuple(got.shape) != tuple(x.shape):
+            fail(ex, f"output shape {tuple(got.shape)}, expected (B, T, C) = {tuple(x.shape)} (case: {desc}).")
+        if got.dtype != x.dtype:
+            fail(ex, f"your output has dtype {got.dtype}, expected {x.dtype}, the dtype of x (case: {desc}).")
+        if not allclose(got, expected, atol=5e-5, rtol=1e-4):
+            for bug, wrong in _block_bugs(x, block).items():
+                if allclose(got, wrong, atol=1e-4, rtol=1e-3) and not allclose(wrong, expected, atol=5e-5):
+                    fail(ex, f"{_BLOCK_HINTS[bug]} (case: {desc})")
+            bad = ~torch.isclose(got.double(), expected.double(), atol=5e-5, rtol=1e-4)
+            idx = tuple(int(i) for i in bad.nonzero()[0])
+            fail(ex, f"{int(bad.sum())} of {bad.numel()} values differ from the block's own forward (case: {desc}); "
+                     f"first at {idx}: got {got[idx].item():.5g}, expected {expected[idx].item():.5g}. Steps: "
+                     "x = x + mha(layer_norm(x) with ln_1's weights, c_attn, c_proj, n_head, causal); "
+                     "x = x + c_proj(gelu_tanh(c_fc(layer_norm(x) with ln_2's weights))). Do your layer_norm and "
+                     "multi_head_attention pass their own checks?")
+        n += 1
+    passed(ex, f"{n} cases agree with llmlab.gpt.Block (GPT-2's pre-LN block; 1 to 4 heads, one token)")
+
+
+__all__ = ["check_attention", "check_multi_head_attention", "check_layer_norm", "check_transformer_block"]
