@@ -448,9 +448,12 @@ paired.drop(columns=["low", "high"]).round(3)
 # to +0.090, clear of 0, although the two separate intervals overlap; its slot accuracy rises by 0.076. The same
 # benchmark shows the price a summarization score alone would hide: translation BLEU falls from 9.97 to 0.06 —
 # Lab 05's catastrophic forgetting, on the benchmark's items. `t5-sum-lora` (its adapter merged into the weights)
-# gains nothing measurable on summaries (+0.008, interval −0.016 to +0.031) and still loses 3.7 BLEU (−6.9 to
-# −0.6) — a case where the separate intervals overlap and only the paired one shows the loss. A merged adapter is
-# a change to the model like any other, and a benchmark over several skills is where its side effects show.
+# gains nothing measurable on summaries (+0.008, interval −0.016 to +0.031) and loses 3.7 BLEU (−6.9 to −0.6)
+# — a case where the separate intervals overlap and only the paired one shows a loss. That loss is smaller than
+# full fine-tuning's by far, and how large it is depends on the build: the zoo built on CI's machine gave −1.4
+# (−5.0 to +2.0), an interval that contains 0. So what this benchmark shows on every build is *less* forgetting
+# with LoRA than with full fine-tuning (asserted), not a loss of a given size. A merged adapter is a change to the
+# model like any other, and a benchmark over several skills is where its side effects show.
 #
 # **The scoring rule is part of the benchmark.** gpt-plain (gpt-base's twin trained without "bursty" few-shot
 # documents, Lab 01) ranks the two labels by likelihood as well as gpt-base does, yet when it has to *write* the
@@ -622,8 +625,12 @@ report.expect(sum_gain["low"] > 0 and bleu_cost["high"] < 0,
               detail=f"ROUGE-L {sum_gain['difference']:+.3f} [{sum_gain['low']:+.3f}, {sum_gain['high']:+.3f}], "
                      f"BLEU {bleu_cost['difference']:+.2f} [{bleu_cost['low']:+.2f}, {bleu_cost['high']:+.2f}]")
 lora_bleu = paired.loc[("t5-sum-lora", "translation BLEU")]
-report.expect(lora_bleu["high"] < 0, "the merged LoRA adapter costs translation too (paired interval below 0)",
-              detail=f"BLEU {lora_bleu['difference']:+.2f} [{lora_bleu['low']:+.2f}, {lora_bleu['high']:+.2f}]")
+report.expect(lora_bleu["difference"] > bleu_cost["high"],
+              "the merged LoRA adapter forgets less translation than full fine-tuning (its BLEU change lies above "
+              "full fine-tuning's paired interval)",
+              detail=f"BLEU {lora_bleu['difference']:+.2f} [{lora_bleu['low']:+.2f}, {lora_bleu['high']:+.2f}] vs "
+                     f"full fine-tuning's {bleu_cost['difference']:+.2f} [{bleu_cost['low']:+.2f}, "
+                     f"{bleu_cost['high']:+.2f}]")
 plain_mc = score("gpt-plain", "sentiment", "accuracy")
 plain_gen = score("gpt-plain", "sentiment", "accuracy (generated)")
 report.expect(plain_mc.score - plain_gen.score > 0.5,

@@ -22,6 +22,12 @@ def rouge(predictions: Sequence[str], references: Sequence[str]) -> dict[str, fl
     return {k: v / max(1, len(predictions)) for k, v in totals.items()}
 
 
+def rouge_per_item(predictions: Sequence[str], references: Sequence[str], key: str = "rougeL") -> list[float]:
+    """One ROUGE F1 per (prediction, reference) pair: what a paired bootstrap resamples."""
+    _same_length(predictions, references)
+    return [_SCORER.score(ref, pred)[key].fmeasure for pred, ref in zip(predictions, references)]
+
+
 def bleu(predictions: Sequence[str], references: Sequence[str]) -> float:
     """Corpus BLEU (sacrebleu, one reference per sentence), 0-100."""
     import sacrebleu

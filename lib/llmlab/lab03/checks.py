@@ -235,9 +235,6 @@ def check_compute_optimal(fn: Callable[..., tuple[float, float]], name: str = "c
                f"D = {float(D) / 1e12:.2f}T tokens (the paper: 70B, 1.4T)")
 
 
-__all__ = ["check_exact_dedup", "check_minhash", "check_compute", "check_compute_optimal"]
-
-
 # ----------------------------------------------------------------------------------------------
 # Exercise: one training step with gradient accumulation and clipping
 
@@ -447,3 +444,146 @@ def _clip_variant(mode: str) -> Callable:
 def fn_loss(model: torch.nn.Module, batch: dict) -> float:
     with torch.no_grad():
         return model(**batch).loss.item()
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise: the scaling-law fit's objective (Chinchilla approach 3)
+
+def _fit_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, float, list[np.ndarray]]]:
+    """(desc, log N, log D, log L, delta, thetas): sweeps like the lab's, parameters near and far from a fit."""
+    rng = np.random.default_rng(4)
+    N = np.repeat([3.2e3, 1.28e4, 6.1e4, 1.5e5], 4)
+    D = np.tile([0.8e6, 1.1e6, 1.4e6, 1.9e6], 4)
+    L = 2.0 + 400 / N ** 0.4 + 300 / D ** 0.35 + rng.normal(0, 0.02, 16)
+    near = np.array([np.log(400), np.log(300), np.log(2.0), 0.4, 0.35])
+    thetas = [near, near + [0.0, 0.0, 0.0, 0.001, 0.0], np.array([5.0, 5.0, 0.5, 0.5, 0.5]),
+              np.array([10.0, 2.0, -1.0, 1.0, 0.2]), np.array([0.0, 8.0, 1.2, 0.1, 0.9])]
+    thetas += [rng.uniform([-2, -2, -2, 0, 0], [20, 20, 2, 2, 2]) for _ in range(6)]
+    small = [rng.uniform(1e2, 1e9, 7), rng.uniform(1e3, 1e10, 7)]
+    small_L = 1.5 + rng.uniform(0.1, 3, 7)
+    logs = (np.log(N), np.log(D), np.log(L))
+    return [("16 runs like the lab's sweep, delta = 1e-3", *logs, 1e-3, thetas),
+            ("the same runs, delta = 0.05 passed in", *logs, 0.05, thetas),
+            ("the same runs, delta = 10 (every residual on the quadratic branch)", *logs, 10.0, thetas),
+            ("7 runs over many decades of N and D", np.log(small[0]), np.log(small[1]), np.log(small_L), 1e-3,
+             thetas[2:])]
+
+
+def _fit_bugs(theta: np.ndarray, logN: np.ndarray, logD: np.ndarray, logL: np.ndarray, delta: float) -> dict:
+    a, b, e, alpha, beta = theta
+    N, D, L = np.exp(logN), np.exp(logD), np.exp(logL)
+
+    def huber(r: np.ndarray, d: float = delta) -> float:
+        return float(np.where(np.abs(r) <= d, 0.5 * r ** 2, d * (np.abs(r) - 0.5 * d)).sum())
+
+    pred = np.exp(a) / N ** alpha + np.exp(b) / D ** beta + np.exp(e)
+    r = np.log(pred) - logL
+    return {
+        "squared error": float((0.5 * r ** 2).sum()),
+        "squared error, no 1/2": float((r ** 2).sum()),
+        "absolute error": float(np.abs(r).sum()),
+        "Huber without the 1/2": float(np.where(np.abs(r) <= delta, r ** 2, delta * (np.abs(r) - 0.5 * delta)).sum()),
+        "Huber's linear part without -delta/2": float(np.where(np.abs(r) <= delta, 0.5 * r ** 2,
+                                                               delta * np.abs(r)).sum()),
+        "mean instead of sum": huber(r) / len(r),
+        "delta ignored": huber(r, 1e-3),
+        "residual of L, not log L": huber(pred - L),
+        "log of the prediction only": huber(np.log(pred) - L),
+        "E, A, B not exponentiated": huber(np.log(np.abs(a / N ** alpha + b / D ** beta + e) + 1e-300) - logL),
+        "E not exponentiated": huber(np.log(np.abs(np.exp(a) / N ** alpha + np.exp(b) / D ** beta + e) + 1e-300)
+                                     - logL),
+        "exponents with the wrong sign": huber(np.log(np.exp(a) * N ** alpha + np.exp(b) * D ** beta + np.exp(e))
+                                               - logL),
+        "sum of the log terms": huber((a - alpha * logN) + (b - beta * logD) + e - logL),
+        "no E": huber(np.logaddexp(a - alpha * logN, b - beta * logD) - logL),
+        "largest term only": huber(np.maximum.reduce([a - alpha * logN, b - beta * logD, np.full_like(logN, e)])
+                                   - logL),
+        "log10": huber(np.log10(pred) - np.log10(L)),
+        "alpha and beta swapped": huber(np.log(np.exp(a) / N ** beta + np.exp(b) / D ** alpha + np.exp(e)) - logL),
+        "A and B swapped": huber(np.log(np.exp(b) / N ** alpha + np.exp(a) / D ** beta + np.exp(e)) - logL),
+        "theta read as (e, a, b, alpha, beta)": huber(np.log(np.exp(b) / N ** alpha + np.exp(e) / D ** beta
+                                                             + np.exp(a)) - logL),
+    }
+
+
+_FIT_HINTS = {
+    "squared error": "you summed ½·r² for every run: that is least squares. Chinchilla uses the Huber loss, "
+                     "½·r² only where |r| <= delta and delta·(|r| − delta/2) beyond, so that outlying runs pull less.",
+    "squared error, no 1/2": "you summed r²: use the Huber loss (½·r² where |r| <= delta, delta·(|r| − delta/2) "
+                             "beyond).",
+    "absolute error": "you summed |r|: use the Huber loss (½·r² where |r| <= delta, delta·(|r| − delta/2) beyond).",
+    "Huber without the 1/2": "the quadratic branch is missing its ½: Huber is ½·r² where |r| <= delta.",
+    "Huber's linear part without -delta/2": "the linear branch is delta·|r|; Huber's is delta·(|r| − delta/2), "
+                                            "which meets ½·r² smoothly at |r| = delta.",
+    "mean instead of sum": "you took the mean over runs; the objective is the sum (the same minimum, but the check "
+                           "compares values).",
+    "delta ignored": "you used delta = 1e-3 whatever delta was passed in: use the `delta` argument.",
+    "residual of L, not log L": "your residual is L̂ − L; Chinchilla fits in log space: r = log L̂ − log L "
+                                "(log_L is given as the log).",
+    "log of the prediction only": "you compared log L̂ with exp(log_L), the loss itself: log_L is already a "
+                                  "log, so r = log L̂ − log_L.",
+    "E, A, B not exponentiated": "theta holds logs: A = exp(a), B = exp(b), E = exp(e) (so they stay positive "
+                                 "whatever the optimizer tries).",
+    "E not exponentiated": "theta's third entry is e = log E: use E = exp(e), as for A and B.",
+    "exponents with the wrong sign": "the terms are A / N^alpha and B / D^beta — in log space a − alpha·log N, "
+                                     "not a + alpha·log N.",
+    "sum of the log terms": "you added the three terms' logs, log A − alpha·log N + log B − beta·log D + log E; "
+                            "the log of a sum is not the sum of the logs: log L̂ = logsumexp(a − alpha·log N, "
+                            "b − beta·log D, e).",
+    "no E": "the irreducible term E is missing: log L̂ = logsumexp(a − alpha·log N, b − beta·log D, e).",
+    "largest term only": "you kept the largest of the three terms (a max, not a logsumexp): "
+                         "np.logaddexp.reduce([...], axis=0) adds them.",
+    "log10": "you used log10; the data are natural logs (np.log): use np.log / np.logaddexp throughout.",
+    "alpha and beta swapped": "alpha and beta are swapped: alpha is N's exponent, beta D's — theta = (a, b, e, "
+                              "alpha, beta).",
+    "A and B swapped": "A and B are swapped: a = log A goes with N, b = log B with D — theta = (a, b, e, alpha, beta).",
+    "theta read as (e, a, b, alpha, beta)": "theta's order is (a, b, e, alpha, beta): a = log A, b = log B, "
+                                            "e = log E.",
+}
+
+
+def check_scaling_law_objective(fn: Callable[..., float], name: str = "scaling-law objective") -> None:
+    """``fn(theta, log_N, log_D, log_L, delta=1e-3) -> float`` equals Chinchilla's objective
+    (``scaling.scaling_law_objective``) on sweeps like the lab's and parameters near and far from a fit."""
+    ex, n = name, 0
+    for desc, logN, logD, logL, delta, thetas in _fit_cases():
+        for theta in thetas:
+            args = [theta.copy(), logN.copy(), logD.copy(), logL.copy()]
+            want = scaling.scaling_law_objective(theta, logN, logD, logL, delta)
+            try:
+                got = call(ex, fn, *args, delta)
+            except Exception as err:  # noqa: BLE001 - a crash of the student's code becomes a message
+                if isinstance(err, AssertionError):
+                    raise
+                fail(ex, f"your function raised {type(err).__name__}: {err} (case: {desc}). theta is a numpy array "
+                         "(a, b, e, alpha, beta); log_N, log_D, log_L are numpy arrays of one value per run.")
+            if any(not np.array_equal(x, y) for x, y in zip(args, [theta, logN, logD, logL])):
+                fail(ex, f"you changed an input array in place (case: {desc}): compute new arrays instead.")
+            if isinstance(got, tuple):
+                fail(ex, f"you returned a tuple of {len(got)} items; return only the objective's value, a float.")
+            arr = np.asarray(got, dtype=float) if got is not None else None
+            if arr is None or arr.size != 1:
+                shape = None if arr is None else arr.shape
+                fail(ex, f"expected one float, got {shape if shape else got!r}" + (
+                    " — one value per run: sum them." if arr is not None and arr.size == len(logN) else ".")
+                     + f" (case: {desc})")
+            got = float(arr)
+            if np.isclose(got, want, rtol=1e-6, atol=1e-12):
+                n += 1
+                continue
+            for bug, wrong in _fit_bugs(theta, logN, logD, logL, delta).items():
+                if np.isclose(got, wrong, rtol=1e-6, atol=1e-12) and not np.isclose(wrong, want, rtol=1e-6,
+                                                                                    atol=1e-12):
+                    fail(ex, f"{_FIT_HINTS[bug]} (case: {desc}; theta = {np.round(theta, 3).tolist()})")
+            if not np.isfinite(got):
+                fail(ex, f"your objective is {got} (case: {desc}; theta = {np.round(theta, 3).tolist()}): is a "
+                         "logarithm taken of a negative number? Keep A, B, E positive as exp(a), exp(b), exp(e).")
+            fail(ex, f"got {got:.6g}, expected {want:.6g} (case: {desc}; theta = {np.round(theta, 3).tolist()}). "
+                     "The objective: log L̂ = logsumexp(a − alpha·log N, b − beta·log D, e) per run, r = log L̂ − "
+                     "log_L, then the sum of Huber_delta(r).")
+    passed(ex, f"{n} cases agree with Chinchilla's objective (Huber on log loss; delta 1e-3 to 10; parameters near "
+               "and far from a fit)")
+
+
+__all__ = ["check_exact_dedup", "check_minhash", "check_compute", "check_compute_optimal",
+           "check_accumulation_step", "check_scaling_law_objective"]

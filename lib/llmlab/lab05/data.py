@@ -17,12 +17,14 @@ def test_rows(task: str, n: int, split: str = "test") -> list[dict]:
     return tinyworld.rows(FIELDS[task][0], split)[:n]
 
 
-def score_summaries(model, tok, rows: Sequence[Mapping], phrasing: int = 0, **generate_kwargs) -> dict[str, float]:
-    """Greedy summaries of held-out dialogues: ROUGE-1/2/L (rouge_score) and slot accuracy."""
+def score_summaries(model, tok, rows: Sequence[Mapping], phrasing: int = 0, **generate_kwargs) -> dict:
+    """Greedy summaries of held-out dialogues: ROUGE-1/2/L (rouge_score) and slot accuracy, the first summary,
+    and each dialogue's ROUGE-L (for paired intervals between two models)."""
     preds = inference.complete(model, tok, [source("summarize", r["dialogue"], phrasing) for r in rows],
                                max_new_tokens=48, **generate_kwargs)
-    scores = metrics.rouge(preds, [r["summary"] for r in rows])
-    return {**scores, "slot_acc": metrics.slot_accuracy(preds, [r["slots"] for r in rows]), "example": preds[0]}
+    refs = [r["summary"] for r in rows]
+    return {**metrics.rouge(preds, refs), "slot_acc": metrics.slot_accuracy(preds, [r["slots"] for r in rows]),
+            "example": preds[0], "rougeL_per_item": metrics.rouge_per_item(preds, refs)}
 
 
 def score_translation(model, tok, rows: Sequence[Mapping], **generate_kwargs) -> float:

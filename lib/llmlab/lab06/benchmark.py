@@ -12,7 +12,6 @@ fine-tuned summarizers joined that way, as the zoo's ``t5-sum`` and ``t5-sum-lor
 """
 from __future__ import annotations
 
-import math
 import random
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import numpy as np
 import torch
 
 from llmlab import inference, tinyworld, zoo
+from llmlab.intervals import bootstrap, wilson  # noqa: F401  (benchmark.wilson, as Lab 06 calls it)
 from llmlab.lab06 import bleu as B
 from llmlab.lab06 import rouge as R
 from llmlab.prompts import PROMPTS, T5_PREFIX, instruction_prompt
@@ -179,25 +179,6 @@ def choice_logprobs(model, tok, prompts: Sequence[str], choices: Sequence[Sequen
         flat.append(out[start:start + len(options)])
         start += len(options)
     return flat
-
-
-def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval of a proportion (better than p ± z·√(p(1−p)/n) near 0 and 1, and never outside [0, 1])."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def bootstrap(statistic: Callable[[np.ndarray], float], n: int, iters: int = 1000, seed: int = 0,
-              level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval: ``statistic(indices)`` recomputed on ``iters`` resamples of the n items."""
-    rng = np.random.default_rng(seed)
-    values = np.array([statistic(rng.integers(0, n, n)) for _ in range(iters)])
-    lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
-    return (float(lo), float(hi))
 
 
 @dataclass
