@@ -22,7 +22,7 @@
 # (`"gpu"`: 4× the training steps, bf16, MFU reported). Working through it: 60–90 minutes.
 #
 # Everything here trains *from scratch*: no zoo model is used, only the zoo's tokenizer (a 2,048-token BPE trained
-# on TinyWorld text). Five exercises (§1–§4) ask you to write code; a check cell follows each one.
+# on TinyWorld text). Six exercises (§1–§4) ask you to write code; a check cell follows each one.
 
 # %% tags=["parameters"]
 PROFILE = "cpu"  # "cpu" (2 cores, minutes), "gpu" (CUDA: 4x the steps, bf16, MFU)
@@ -464,15 +464,56 @@ sweep_table.pivot_table(index=["size", "params", "lr"], columns="tokens", values
 # rate lies at the sweep's edge, so it may lie above 2× (a 4× point would be the next to try). The fit below takes
 # each size's best.
 #
-# One more measurement before the fit: a real **iso-FLOP curve** (Chinchilla's "approach 2"). Fix one compute
-# budget — the one `L1-d32` spends in `STEPS` steps — and train every size, at its tuned rate, for exactly the
-# steps that spend it: the smallest model sees about four times the tokens, the largest about an eighth.
+# ### Exercise 5: the objective Chinchilla minimises
+# Hoffmann et al. (2022, "approach 3") fit $L(N, D) = E + A/N^\alpha + B/D^\beta$ to every run by minimising, over
+# $\theta = (a, b, e, \alpha, \beta)$ with $A = e^a$, $B = e^b$, $E = e^e$ (logs, so the three stay positive whatever
+# the optimizer tries),
+#
+# $$\sum_{\text{runs}} \mathrm{Huber}_\delta\big(\log \hat L - \log L\big), \qquad
+# \log \hat L = \mathrm{logsumexp}(a - \alpha \log N,\; b - \beta \log D,\; e),$$
+#
+# where $\mathrm{Huber}_\delta(r) = \tfrac12 r^2$ for $|r| \le \delta$ and $\delta(|r| - \tfrac12\delta)$ beyond: a
+# squared error near the fit that grows only linearly for outlying runs, so one bad run pulls less. Write it, for
+# numpy arrays with one value per run (`log_N`, `log_D`, `log_L` are natural logs); return one float.
+# `scipy.special.logsumexp` or `np.logaddexp` keeps the log of the sum exact where the terms are tiny. Your
+# function is what the fit below minimises (from a grid of starting points, with L-BFGS).
 
 # %%
-fit = scaling.fit_runs(runs)
+def scaling_law_objective(theta: np.ndarray, log_N: np.ndarray, log_D: np.ndarray, log_L: np.ndarray,
+                          delta: float = 1e-3) -> float:
+    # Exercise 5: Chinchilla's fitting objective
+    ### BEGIN SOLUTION
+    a, b, e, alpha, beta = theta
+    log_pred = np.logaddexp.reduce([a - alpha * log_N, b - beta * log_D, np.full_like(log_N, e)])  # (runs,)
+    r = np.abs(log_pred - log_L)
+    return float(np.where(r <= delta, 0.5 * r ** 2, delta * (r - 0.5 * delta)).sum())
+    ### END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+checks.check_scaling_law_objective(scaling_law_objective, name="Exercise 5: scaling-law objective")
+
+
+# %%
+# Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
+scaling_law_objective = checks.yours_or_reference("Exercise 5: scaling-law objective", scaling_law_objective,
+                                                  scaling.scaling_law_objective, checks.check_scaling_law_objective)
+
+# %% [markdown]
+# The fit below minimises your objective over the sweep's runs. One more measurement beside it: a real **iso-FLOP
+# curve** (Chinchilla's "approach 2"). Fix one compute budget — the one `L1-d32` spends in `STEPS` steps — and train
+# every size, at its tuned rate, for exactly the steps that spend it: the smallest model sees about four times the
+# tokens, the largest about an eighth.
+
+# %%
+fit = scaling.fit_runs(runs, objective=scaling_law_objective)
 residuals = np.array([fit.predict(r.params, r.tokens) - r.val_loss for r in runs])
 print(f"L(N, D) = {fit.E:.2f} + {fit.A:.3g} / N^{fit.alpha:.2f} + {fit.B:.3g} / D^{fit.beta:.2f}   "
       f"(RMS residual {np.sqrt(np.mean(residuals ** 2)):.3f} nats)")
+exact = scaling.fit_runs(runs)                     # the package's objective, with exact gradients
+print(f"the same fit from the package's objective and exact gradients: E = {exact.E:.2f}, alpha = {exact.alpha:.2f}, "
+      f"beta = {exact.beta:.2f} (objective {exact.objective:.3g}; yours reached {fit.objective:.3g})")
 print("Chinchilla (Hoffmann et al., as printed): E = 1.69, alpha = 0.34, beta = 0.28; "
       "refit by Besiroglu et al. 2024: alpha = 0.35, beta = 0.37")
 C_sweep = max(r.flops for r in runs)
@@ -524,13 +565,13 @@ print(f"for comparison, at Chinchilla's budget: Besiroglu et al.'s refit -> "
 
 
 # %% [markdown]
-# ### Exercise 5: Chinchilla's rule of thumb
+# ### Exercise 6: Chinchilla's rule of thumb
 # Chinchilla's practical result: for a budget C, train N parameters on D ≈ 20·N tokens. With C = 6·N·D, return
 # the (N, D) that a budget buys for a given number of tokens per parameter.
 
 # %%
 def compute_optimal(c: float, tokens_per_param: float = 20.0) -> tuple[float, float]:
-    # Exercise 5: the compute-optimal split
+    # Exercise 6: the compute-optimal split
     ### BEGIN SOLUTION
     n = (c / (6 * tokens_per_param)) ** 0.5
     return n, tokens_per_param * n
@@ -539,12 +580,12 @@ def compute_optimal(c: float, tokens_per_param: float = 20.0) -> tuple[float, fl
 
 # %%
 # NBVAL_CHECK_OUTPUT
-checks.check_compute_optimal(compute_optimal, name="Exercise 5: compute-optimal split")
+checks.check_compute_optimal(compute_optimal, name="Exercise 6: compute-optimal split")
 
 
 # %%
 # Stuck? The reference stands in below (one line says so); the check above still fails until yours passes.
-compute_optimal = checks.yours_or_reference("Exercise 5: compute-optimal split", compute_optimal,
+compute_optimal = checks.yours_or_reference("Exercise 6: compute-optimal split", compute_optimal,
                                             scaling.chinchilla_optimal, checks.check_compute_optimal)
 
 # %%
