@@ -60,6 +60,35 @@ def run_case(exercise: str, fn: Callable[..., Any], desc: str, *args: Any, names
     return out
 
 
+def gradients_match(exercise: str, fn: Callable[..., Any], desc: str, args: tuple, reference: Callable[..., Any],
+                    wrt: dict[int, str], atol: float = 1e-4, rtol: float = 1e-3) -> None:
+    """Backpropagate one random weighting of ``fn(*args)``'s output and of ``reference(*args)``'s to the
+    arguments ``wrt`` ({position: name}) and compare the gradients: training needs them, and a ``.detach()``,
+    a ``torch.no_grad()`` or a round trip through NumPy loses them while leaving the values right."""
+    def leaves() -> list:
+        return [a.detach().clone().requires_grad_(i in wrt) if isinstance(a, torch.Tensor) else a
+                for i, a in enumerate(args)]
+    ours, theirs = leaves(), leaves()
+    expected = reference(*theirs)
+    got = run_case(exercise, fn, desc, *ours, crash_hint="Stay in torch operations on the inputs: `.numpy()`, "
+                   "`.item()` or `torch.tensor(...)` of an input cut the graph that training backpropagates through.")
+    weighting = torch.randn(expected.shape, generator=generator(7), dtype=expected.dtype)
+    if not isinstance(got, torch.Tensor) or not got.requires_grad:
+        fail(exercise, f"your output carries no gradient (case: {desc}): something cut the graph — "
+                       "`.detach()`, `torch.no_grad()`, `.numpy()` or `.item()` inside your function. Training "
+                       "backpropagates through it; use torch operations only.")
+    want = torch.autograd.grad((expected * weighting).sum(), [theirs[i] for i in wrt])
+    grads = torch.autograd.grad((got * weighting).sum(), [ours[i] for i in wrt], allow_unused=True)
+    for (i, name), g, w in zip(wrt.items(), grads, want):
+        if g is None:
+            fail(exercise, f"no gradient reaches `{name}` through your function (case: {desc}): it was detached or "
+                           "replaced by a constant.")
+        if not torch.isclose(g.double(), w.double(), atol=atol, rtol=rtol).all():
+            fail(exercise, f"your values are right but the gradient with respect to `{name}` is not (case: {desc}): "
+                           "did you `.detach()` an intermediate (the mean or the variance, say)? "
+                           "Every step must stay in the graph, as in the reference.")
+
+
 def tensor_like(exercise: str, got: Any, expected: torch.Tensor, what: str = "result") -> torch.Tensor:
     """Check type, shape and dtype before comparing values: a floating result must have the
     reference's (the input's) dtype, an integer result any integer dtype."""

@@ -452,7 +452,40 @@ def temp_float64(x, t):
     return x.double() / t
 
 
+def temp_assert(x, t):
+    assert t > 0, "temperature must be positive"
+    return x / t
+
+
+def temp_refuses_large(x, t):
+    if not 0 < t <= 5:
+        raise ValueError("temperature out of range")
+    return x / t
+
+
+def temp_returns_input_at_one(x, t):
+    if t <= 0:
+        raise ValueError(t)
+    return x if t == 1 else x / t
+
+
+def topk_returns_input_when_all_kept(x, k):
+    return x if k >= x.size(-1) else S.top_k(x, k)
+
+
+def topp_float16(x, p):
+    probs, idx = torch.sort(x.half().softmax(-1), dim=-1, descending=True)
+    remove_sorted = (probs.cumsum(-1) - probs) >= p
+    remove_sorted[..., 0] = False
+    return x.masked_fill(remove_sorted.scatter(-1, idx, remove_sorted), float("-inf"))
+
+
 WRONG = [
+    (C.check_temperature, temp_assert, "raise a ValueError"),
+    (C.check_temperature, temp_refuses_large, "t = 10.0"),
+    (C.check_temperature, temp_returns_input_at_one, "returned the input tensor itself"),
+    (C.check_top_k, topk_returns_input_when_all_kept, "returned the input tensor itself"),
+    (C.check_top_p, topp_float16, "float16 probabilities"),
     (C.check_temperature, temp_multiplies, "multiplied the logits by t instead of dividing"),
     (C.check_temperature, temp_in_place, "modified `logits` in place"),
     (C.check_temperature, temp_probs, "returned probabilities, not logits"),

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from llmlab.checks import CheckFailed
+from llmlab.checks import CheckFailed, rejects
 from llmlab.lab02 import attention as A
 from llmlab.lab02 import checks as C
 from llmlab.gpt import CausalSelfAttention, GPTConfig
@@ -215,6 +215,81 @@ def float64_scale(q, k, v, allowed=None):
     return (s.masked_fill(~allowed, NEG_INF) if allowed is not None else s).softmax(-1) @ v.double()
 
 
+def _masked(q, k, allowed, scale=None, fill=NEG_INF):
+    s = q @ k.transpose(-2, -1) * (scale if scale is not None else 1 / math.sqrt(q.size(-1)))
+    return s.masked_fill(~allowed, fill) if allowed is not None else s
+
+
+def global_max(q, k, v, allowed=None):
+    s = _masked(q, k, allowed)
+    e = (s - s.max()).exp()
+    return e / e.sum(-1, keepdim=True) @ v
+
+
+def to_float32(q, k, v, allowed=None):
+    return attention_right(q.float(), k.float(), v.float(), allowed)
+
+
+def calls_aten_math(q, k, v, allowed=None):
+    return torch.ops.aten._scaled_dot_product_attention_math(q, k, v, allowed)[0]
+
+
+def scale_by_sqrt_t(q, k, v, allowed=None):
+    return _masked(q, k, allowed, 1 / math.sqrt(q.size(-2))).softmax(-1) @ v
+
+
+def times_sqrt_d(q, k, v, allowed=None):
+    return _masked(q, k, allowed, math.sqrt(q.size(-1))).softmax(-1) @ v
+
+
+def keys_as_values(q, k, v, allowed=None):
+    return _masked(q, k, allowed).softmax(-1) @ k
+
+
+def mask_transposed(q, k, v, allowed=None):
+    if allowed is not None and allowed.dim() >= 2 and allowed.size(-2) == allowed.size(-1):
+        allowed = allowed.transpose(-2, -1)
+    return _masked(q, k, allowed).softmax(-1) @ v
+
+
+def always_causal(q, k, v, allowed=None):
+    T, S = q.size(-2), k.size(-2)
+    causal = torch.ones(T, S, dtype=torch.bool).tril()
+    return _masked(q, k, causal if allowed is None else causal & allowed).softmax(-1) @ v
+
+
+def finite_fill(q, k, v, allowed=None):
+    return _masked(q, k, allowed, fill=-100.0).softmax(-1) @ v
+
+
+def detached_values(q, k, v, allowed=None):
+    return _masked(q, k, allowed).softmax(-1) @ v.detach()
+
+
+def through_numpy(q, k, v, allowed=None):
+    import numpy as np
+    s = _masked(q, k, allowed).numpy()
+    w = np.exp(s - s.max(-1, keepdims=True))
+    return torch.from_numpy(w / w.sum(-1, keepdims=True)) @ v
+
+
+@pytest.mark.parametrize("fn, words", [
+    (global_max, "one maximum for the whole tensor"),
+    (to_float32, "expected torch.float64"),
+    (calls_aten_math, "calls torch's scaled_dot_product_attention"),
+    (scale_by_sqrt_t, "square root of the sequence length"),
+    (times_sqrt_d, "multiplied the scores by √d"),
+    (keys_as_values, "multiplied the weights by k"),
+    (mask_transposed, "mask is transposed"),
+    (always_causal, "causal mask of your own"),
+    (finite_fill, "finite number (-100)"),
+    (detached_values, "no gradient reaches `v`"),
+    (through_numpy, "numpy"),
+])
+def test_attention_check_names_more_bugs(fn, words):
+    rejects(C.check_attention, fn, words)
+
+
 @pytest.mark.parametrize("fn, words", [
     (no_scale, "did not divide the scores by √d"),
     (scale_d, "divided the scores by d;"),
@@ -292,6 +367,16 @@ def mha_mask_ignored(x, c_attn, c_proj, n_head, allowed=None):
     return mha_right(x, c_attn, c_proj, n_head, None)
 
 
+def heads_interleaved(x, c_attn, c_proj, n_head, allowed=None):
+    B, T, C = x.shape
+    q, k, v = (t.view(B, T, C // n_head, n_head).permute(0, 3, 1, 2) for t in c_attn(x).split(C, dim=-1))
+    return c_proj(attention_right(q, k, v, allowed).permute(0, 2, 3, 1).reshape(B, T, C))
+
+
+def mha_to_float32(x, c_attn, c_proj, n_head, allowed=None):
+    return mha_right(x, c_attn, c_proj, n_head, allowed).float()
+
+
 def per_head_output(x, c_attn, c_proj, n_head, allowed=None):
     q, k, v = _split(x, c_attn, n_head)
     return attention_right(q, k, v, allowed)
@@ -307,6 +392,8 @@ def per_head_output(x, c_attn, c_proj, n_head, allowed=None):
     (qk_swapped, "q and k are swapped"),
     (mha_mask_ignored, "mask had no effect"),
     (per_head_output, "one output per head"),
+    (heads_interleaved, "every n_head-th channel"),
+    (mha_to_float32, "expected torch.float64"),
 ])
 def test_mha_check_rejects_wrong_answers(fn, words):
     with pytest.raises(CheckFailed, match=words):

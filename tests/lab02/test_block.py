@@ -45,21 +45,16 @@ def test_checks_accept_the_references_and_correct_variants():
         var = ((x - mu) ** 2).mean(-1, keepdim=True)
         return weight * (x - mu) * torch.rsqrt(var + eps) + bias
 
-    def block_with_modules(x, block):        # the block's own LayerNorm modules and attention module
-        x = x + block.attn(block.ln_1(x))
-        return x + block.mlp(block.ln_2(x))
-
     def block_by_hand(x, block):
         T = x.size(1)
-        a = ln_by_hand(x, block.ln_1.weight, block.ln_1.bias)
+        a = ln_by_hand(x, block.ln_1.weight, block.ln_1.bias, block.ln_1.eps)
         x = x + multi_head_attention(a, block.attn.c_attn, block.attn.c_proj, block.attn.n_head,
                                      torch.ones(T, T, dtype=torch.bool).tril())
-        h = block.mlp.c_fc(ln_by_hand(x, block.ln_2.weight, block.ln_2.bias))
+        h = block.mlp.c_fc(ln_by_hand(x, block.ln_2.weight, block.ln_2.bias, block.ln_2.eps))
         h = 0.5 * h * (1 + torch.tanh(math.sqrt(2 / math.pi) * (h + 0.044715 * h ** 3)))
         return x + block.mlp.c_proj(h)
 
     assert failure_message(checks.check_layer_norm, ln_by_hand) is None
-    assert failure_message(checks.check_transformer_block, block_with_modules) is None
     assert failure_message(checks.check_transformer_block, block_by_hand) is None
 
 
@@ -74,12 +69,17 @@ def _ln(bug: str):
         if bug == "std unbiased":
             var = x.std(-1, keepdim=True) ** 2
         e = 1e-5 if bug == "fixed eps" else 0.0 if bug == "no eps" else eps
+        if bug == "detached stats":
+            mean, var = mean.detach(), var.detach()
+        if bug == "E[x2]":
+            var = (x * x).mean(-1, keepdim=True) - mean * mean
         centred = x if bug == "rms" else x - mean
         if bug == "rms":
             var = (x * x).mean(-1, keepdim=True)
         denom = (var.sqrt() + e) if bug == "eps outside" else (var + e) if bug == "variance" else (var + e).sqrt()
         xhat = centred / denom
         out = {"no affine": xhat, "swapped": xhat * bias + weight, "shift first": (xhat + bias) * weight,
+               "one plus": xhat * (1 + weight) + bias, "to float32": (xhat * weight + bias).float(),
                "weight only": xhat * weight}.get(bug, xhat * weight + bias)
         if bug == "float64":
             out = out.double()
@@ -87,6 +87,15 @@ def _ln(bug: str):
             x -= mean
         if bug == "torch":
             out = F.layer_norm(x, x.shape[-1:], weight, bias, eps)
+        if bug == "aten":
+            out = torch.ops.aten.native_layer_norm(x, [x.size(-1)], weight, bias, eps)[0]
+        if bug == "numpy":
+            a = x.numpy()
+            m, v = a.mean(-1, keepdims=True), a.var(-1, keepdims=True)
+            out = torch.from_numpy((a - m) / (v + eps) ** 0.5) * weight + bias
+        if bug == "no grad":
+            with torch.no_grad():
+                out = xhat * weight + bias
         return out
     fn.__name__ = f"layer_norm_{bug.replace(' ', '_')}"
     return fn
@@ -98,6 +107,9 @@ def _ln(bug: str):
     ("no affine", "weight and bias are missing"), ("weight only", "bias is missing"), ("swapped", "swapped"),
     ("shift first", "before scaling"), ("rms", "RMSNorm"), ("dim 0", "first dimension"),
     ("all", "whole tensor"), ("float64", "dtype"), ("in place", "in place"), ("torch", "torch's own layer_norm"),
+    ("aten", "torch's own native_layer_norm"), ("detached stats", "gradient with respect to `x`"),
+    ("numpy", "numpy"), ("no grad", "carries no gradient"), ("E[x2]", "E[x²] - E[x]²"), ("one plus", "(1 + weight)"),
+    ("to float32", "expected torch.float64"),
 ])
 def test_layer_norm_check_names_each_bug(bug, needle):
     rejects(checks.check_layer_norm, _ln(bug), needle)
@@ -109,7 +121,7 @@ def _block(bug: str):
         mask = {"not causal": None, "anti-causal": causal_allowed(T).T}.get(bug, causal_allowed(T))
 
         def ln(h, m):
-            return h if bug == "no ln" else F.layer_norm(h, h.shape[-1:], m.weight, m.bias, m.eps)
+            return h if bug == "no ln" else B.layer_norm(h, m.weight, m.bias, 1e-5 if bug == "fixed eps" else m.eps)
 
         def attn(h):
             return multi_head_attention(h, block.attn.c_attn, block.attn.c_proj, block.attn.n_head, mask)
@@ -135,6 +147,14 @@ def _block(bug: str):
             return h + attn(ln(h, ln_a))
         if bug == "call block":
             return block(x)
+        if bug == "modules":                 # the block's own LayerNorm and attention modules
+            h = x + block.attn(block.ln_1(x))
+            return h + block.mlp(block.ln_2(h))
+        if bug == "ln swapped":
+            ln_a, ln_m = block.ln_2, block.ln_1
+        if bug == "gelu after":
+            h = x + attn(ln(x, ln_a))
+            return h + act(block.mlp.c_proj(block.mlp.c_fc(ln(h, ln_m))))
         base = ln(x, ln_a) if bug == "normalised residual" else x
         h = (0 if bug in ("no attn residual", "no residuals") else base) + attn(ln(x, ln_a))
         if bug == "attention only":
@@ -153,7 +173,8 @@ def _block(bug: str):
     ("no ln", "LayerNorms are missing"),
     ("mlp first", "wrong order"), ("exact gelu", "exact GELU"), ("relu", "ReLU"), ("no act", "nonlinearity"),
     ("not causal", "not causal"), ("anti-causal", "transposed"), ("attention only", "returned after the attention"),
-    ("call block", "calls the block itself"), ("float64", "dtype"),
+    ("call block", "calls the block itself"), ("float64", "dtype"), ("modules", "calls block.ln_1(...)"),
+    ("ln swapped", "swapped"), ("gelu after", "wrong place"), ("fixed eps", "block.ln_1.eps"),
 ])
 def test_block_check_names_each_bug(bug, needle):
     rejects(checks.check_transformer_block, _block(bug), needle)

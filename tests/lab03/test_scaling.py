@@ -255,6 +255,31 @@ def test_check_exact_dedup():
     _fails(checks.check_exact_dedup, stub, words="not implemented yet")
 
 
+def _dedup_by(key):
+    def fn(texts):
+        seen, keep = set(), []
+        for i, t in enumerate(texts):
+            if key(t) not in seen:
+                seen.add(key(t))
+                keep.append(i)
+        return keep
+    return fn
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_dedup_by(lambda t: crawl.normalize(t)[:64]), "only the start"),
+    (_dedup_by(lambda t: "".join(t.lower().split())), "removed every space"),
+    (_dedup_by(lambda t: crawl.normalize(t).encode("ascii", "ignore")), "non-ASCII"),
+    (_dedup_by(lambda t: " ".join(t.casefold().split())), "casefold"),
+    (lambda texts: [i + 1 for i in crawl.exact_dedup(texts)], "count from 0"),
+    (lambda texts: [i for i in crawl.exact_dedup(texts) if texts[i].strip()], "empty document"),
+    (lambda texts: set(crawl.exact_dedup(texts)), "a set"),
+    (lambda texts: (crawl.exact_dedup(texts), texts.sort())[0], "changed the list"),
+])
+def test_check_exact_dedup_names_more_bugs(fn, words):
+    _fails(checks.check_exact_dedup, fn, words=words)
+
+
 def test_check_minhash():
     checks.check_minhash(crawl.minhash)
     P = crawl.PRIME
@@ -268,6 +293,31 @@ def test_check_minhash():
            words="different hash function")
     _fails(checks.check_minhash, lambda x, a, b: ((a[:, None] * x[None, :] + b[:, None]) % (P - 2)).min(axis=1),
            words="entry")
+
+
+def _table(x, a, b):
+    return (a[:, None] * x[None, :] + b[:, None]) % crawl.PRIME
+
+
+def _minhash_in_place(x, a, b):
+    a *= 1
+    x.sort()
+    return _table(x, a, b).min(axis=1)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda x, a, b: _table(x, a, b).argmin(axis=1), "argmin"),
+    (lambda x, a, b: ((a.astype(np.int32)[:, None] * x.astype(np.int32)[None, :] + b.astype(np.int32)[:, None])
+                      % np.int32(crawl.PRIME)).min(axis=1), "overflowed"),
+    (lambda x, a, b: ((a[:, None] * x[None, :] + b[:, None]) % (1 << 31)).min(axis=1), "mod 2^31"),
+    (lambda x, a, b: ((a[:, None] * x[None, :]) % crawl.PRIME + b[:, None]).min(axis=1), "after the modulus"),
+    (lambda x, a, b: ((a[:, None] * x[None, :]) % crawl.PRIME).min(axis=1), "left out b"),
+    (lambda x, a, b: ((b[:, None] * x[None, :] + a[:, None]) % crawl.PRIME).min(axis=1), "swapped"),
+    (lambda x, a, b: _table(x, a, b).min(axis=1).astype(float), "dtype float64"),
+    (_minhash_in_place, "in place"),
+])
+def test_check_minhash_names_more_bugs(fn, words):
+    _fails(checks.check_minhash, fn, words=words)
 
 
 def test_check_compute():
@@ -304,6 +354,28 @@ def test_check_compute_optimal():
     _fails(checks.check_compute_optimal, swapped, words="(D, N)")
     _fails(checks.check_compute_optimal, fixed_twenty, words="ignore `tokens_per_param`")
     _fails(checks.check_compute_optimal, half, words="spends 6·N·D")
+
+    def default_ten(c, tokens_per_param=10.0):
+        return scaling.chinchilla_optimal(c, tokens_per_param)
+
+    def rounded(c, tokens_per_param=20.0):
+        n, d = scaling.chinchilla_optimal(c, tokens_per_param)
+        return round(n), round(d)
+
+    def billions(c, tokens_per_param=20.0):
+        n, d = scaling.chinchilla_optimal(c, tokens_per_param)
+        return n / 1e9, d / 1e9
+
+    def no_sqrt(c, tokens_per_param=20.0):
+        n = c / (6 * tokens_per_param)
+        return n, tokens_per_param * n
+
+    _fails(checks.check_compute_optimal, default_ten, words="the default is")
+    _fails(checks.check_compute_optimal, rounded, words="did you round")
+    _fails(checks.check_compute_optimal, billions, words="in billions")
+    _fails(checks.check_compute_optimal, no_sqrt, words="forgot the square root")
+    _fails(checks.check_compute, lambda n, d: 6 * n * d / 1e9, scaling.pf_days, words="billions of FLOPs")
+    _fails(checks.check_compute, scaling.train_flops, lambda c: c / (1e15 * 86400 * 365), words="years")
 
 
 # ---- Exercise: gradient accumulation ---------------------------------------------------------------------

@@ -68,10 +68,15 @@ def _row_hint(logits: Tensor, row: int) -> str:
 
 def _run(ex: str, fn: Callable, desc: str, *args: Any, crash_hint: str = "") -> Any:
     """Call ``fn`` on copies the check can compare afterwards; catch crashes and in-place edits."""
-    return run_case(ex, fn, desc, *args, names=("logits", "input_ids"), crash_hint=crash_hint,
-                    inplace_hint="The caller still needs the original scores: return a new tensor (`x / t`, "
-                                 "`masked_fill`, `scatter`) instead of changing the input (`/=`, `masked_fill_`, "
-                                 "`scatter_`, `x[mask] = ...`), or `.clone()` it first.")
+    out = run_case(ex, fn, desc, *args, names=("logits", "input_ids"), crash_hint=crash_hint,
+                   inplace_hint="The caller still needs the original scores: return a new tensor (`x / t`, "
+                                "`masked_fill`, `scatter`) instead of changing the input (`/=`, `masked_fill_`, "
+                                "`scatter_`, `x[mask] = ...`), or `.clone()` it first.")
+    if isinstance(out, Tensor) and out.numel() and out.data_ptr() == args[0].data_ptr():
+        fail(ex, f"you returned the input tensor itself (or a view of it) (case: {desc}): the caller gets its own "
+                 "logits back, and a later in-place edit of one changes the other. Return a new tensor, even "
+                 "when nothing changes (`logits.clone()`).")
+    return out
 
 
 def _looks_like_probs(got: Tensor, expected: Tensor, logits: Tensor) -> bool:
@@ -131,7 +136,7 @@ def _kinds(i: int) -> str:
 
 
 def _temperature_cases(n: int = 200) -> Iterator[Case]:
-    ts = [0.1, 0.25, 0.5, 0.7, 1.0, 1.3, 2.0, 5.0]
+    ts = [0.1, 0.25, 0.5, 0.7, 1.0, 1.3, 2.0, 5.0, 10.0, 100.0, 0.01]
     g = generator(1)
     yield "one row (1, 5) of simple logits, t = 0.5", (torch.tensor([[2.0, 1.0, 0.0, -1.0, -2.0]]), 0.5)
     yield "one row (1, 5) of simple logits, t = 2.0", (torch.tensor([[2.0, 1.0, 0.0, -1.0, -2.0]]), 2.0)
@@ -164,14 +169,18 @@ def check_temperature(fn: Callable[[Tensor, float], Tensor], name: str = "temper
             fail(ex, f"your result is the right distribution shifted by a constant per row (log-softmax?) "
                      f"(case: {desc}). Return just logits / t: no softmax, no log.")
         close(ex, got, exp, hint=f"Expected logits / t (case: {desc}).")
-    for bad_t in (0.0, -1.0):
+    for bad_t in (0.0, -1.0, -0.5):
         try:
             call(ex, fn, torch.tensor([[1.0, 2.0, 3.0]]), bad_t)
         except CheckFailed:
             raise
-        except Exception:  # noqa: BLE001 - any error with a message is the point
+        except ValueError:
             n += 1
             continue
+        except Exception as err:  # noqa: BLE001 - the wrong kind of error is named below
+            fail(ex, f"t = {bad_t} raised {type(err).__name__} ({err}); raise a ValueError, the error Python uses "
+                     "for an argument of the right type but a bad value: `if t <= 0: raise ValueError(...)` "
+                     "(an `assert` disappears under python -O, and callers catch ValueError).")
         fail(ex, f"t = {bad_t} should raise an error (e.g. `raise ValueError(...)`), not return a result: "
                  "dividing by t <= 0 gives inf/nan or flips the ranking. Greedy decoding is the t -> 0 "
                  "limit; use argmax for it.")
@@ -290,12 +299,13 @@ def check_top_k(fn: Callable[[Tensor, int], Tensor], name: str = "top-k") -> Non
 # Exercise: top-p
 
 
-def _safe_p(probs_desc: Tensor, g: torch.Generator) -> float:
-    """A p that no cumulative sum comes within 1e-3 of, so float rounding cannot flip the answer."""
+def _safe_p(probs_desc: Tensor, g: torch.Generator, margin: float = 1e-3) -> float:
+    """A p that no cumulative sum comes within ``margin`` of, so float32 rounding (~1e-6 here) cannot flip the
+    answer; a margin of 2e-4 is still far above it, and below what float16 (3 digits) resolves."""
     cum = probs_desc.double().cumsum(-1)
     for _ in range(100):
-        p = round(0.05 + 0.93 * torch.rand(1, generator=g).item(), 4)
-        if not bool(((cum - p).abs() < 1e-3).any()):
+        p = round(0.05 + 0.93 * torch.rand(1, generator=g).item(), 5)
+        if not bool(((cum - p).abs() < margin).any()):
             return p
     return 0.999999  # pragma: no cover - practically unreachable
 
@@ -329,6 +339,14 @@ def _top_p_cases(n: int = 200) -> Iterator[Case]:
         probs_desc = logits.softmax(-1).sort(-1, descending=True).values  # (B, V)
         p = 1.0 if i % 40 == 7 else _safe_p(probs_desc, g)
         yield f"random logits {(B, V)} ({kind}), p = {p}", (logits, p)
+    for i in range(n // 2):                    # p close to a cumulative sum: float32 resolves it, float16 not
+        B, V = 1 + i % 3, 20 + (i * 7) % 30
+        logits = _random_logits(g, B, V, "plain")
+        cum = logits.double().softmax(-1).sort(-1, descending=True).values.cumsum(-1)
+        p = round(float(cum[0, min(3 + i % 5, V - 2)]) + (2e-4 if i % 2 else -2e-4), 6)
+        if bool(((cum - p).abs() < 1e-4).any()):
+            continue
+        yield f"random logits {(B, V)}, p = {p}, within 2e-4 of a cumulative sum", (logits, p)
 
 
 def _top_p_masks(logits: Tensor, p: float) -> dict[str, Tensor]:
@@ -345,9 +363,11 @@ def _top_p_masks(logits: Tensor, p: float) -> dict[str, Tensor]:
 
 
 def _top_p_bug_mask(logits: Tensor, p: float, bug: str) -> Tensor:
-    """The kept mask of two plausible wrong versions: un-sorting with gather, sorting ascending."""
+    """The kept mask of plausible wrong versions: un-sorting with gather, sorting ascending, probabilities
+    computed in float16 or bfloat16."""
     sorted_logits, idx = logits.sort(dim=-1, descending=(bug != "ascending"))
-    probs = sorted_logits.softmax(-1)
+    low = {"float16": torch.float16, "bfloat16": torch.bfloat16}.get(bug)
+    probs = sorted_logits.to(low).softmax(-1) if low else sorted_logits.softmax(-1)
     remove = (probs.cumsum(-1) - probs) >= p
     remove[..., 0] = False
     remove = remove.gather(-1, idx) if bug == "gather" else remove.scatter(-1, idx, remove)
@@ -357,6 +377,11 @@ def _top_p_bug_mask(logits: Tensor, p: float, bug: str) -> Tensor:
 def _diagnose_top_p(ex: str, logits: Tensor, p: float, got_kept: Tensor, exp_kept: Tensor,
                     desc: str) -> None:
     n_got, n_exp = got_kept.sum(-1), exp_kept.sum(-1)
+    for low in ("float16", "bfloat16"):
+        if torch.equal(got_kept, _top_p_bug_mask(logits, p, low)):
+            fail(ex, f"your nucleus is what {low} probabilities give (case: {desc}): with ~3 significant digits the "
+                     "cumulative sums land on the wrong side of p. Compute softmax and cumsum in the logits' own "
+                     "dtype (float32 here).")
     counts = _top_p_masks(logits, p)
     bad = (n_got != n_exp).nonzero()
     probs = logits.softmax(-1)

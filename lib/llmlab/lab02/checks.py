@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.overrides import TorchFunctionMode
 
-from llmlab.checks import allclose, fail, generator, passed, run_case, single_threaded
+from llmlab.checks import allclose, fail, generator, gradients_match, passed, run_case, single_threaded
 from llmlab.gpt import Block, GPTConfig
 from llmlab.checks import yours_or_reference  # noqa: F401 - the labs call checks.yours_or_reference
 
@@ -86,6 +86,15 @@ def _attention_cases(n_random: int = 60) -> Iterator[Case]:
            *qkv(2, 2, T=5, S=5, D=8), _causal(5) & _padding([5, 3], 5))
     yield ("one query, one key (T=S=1)", *qkv(2, T=1, S=1, D=4), None)
     yield ("large scores (inputs x 6), causal", *qkv(1, 2, T=6, S=6, D=8, scale=6.0), _causal(6))
+    q, k, v = qkv(2, T=5, S=5, D=8)
+    q[:, 0] *= 80                                      # row 0's scores reach ~200, the other rows' stay near 1
+    yield "one query 80x larger than the others (rows of very different scale), no mask", q, k, v, None
+    base = torch.randn(2, 1, 8, generator=g)
+    k = base + 0.1 * torch.randn(2, 5, 8, generator=g)
+    yield ("every allowed score near -110 (q = -40 x the keys' common direction), causal",
+           -40 * base.expand(2, 5, 8).clone(), k, torch.randn(2, 5, 8, generator=g), _causal(5))
+    yield ("float64 inputs (B=2, H=2, T=5, D=8), causal: return float64",
+           *(t.double() for t in qkv(2, 2, T=5, S=5, D=8)), _causal(5))
     for i in range(n_random):
         B, H = 1 + i % 3, 1 + (i // 3) % 3
         T = 1 + (i * 5) % 9
@@ -116,9 +125,22 @@ def _attention_bugs(q: Tensor, k: Tensor, v: Tensor, allowed: Tensor | None) -> 
     """What the usual wrong versions return on this case (those that make sense for it)."""
     d = q.size(-1)
     scores = q @ k.transpose(-2, -1) / math.sqrt(d)                            # (…, T, S)
+    T, S = q.size(-2), k.size(-2)
     out = {"no scale": _sdpa(q, k, v, allowed, scale=1.0),
            "scale 1/d": _sdpa(q, k, v, allowed, scale=1.0 / d),
+           "multiplied by √d": _sdpa(q, k, v, allowed, scale=math.sqrt(d)),
            "no softmax": (scores.masked_fill(~allowed, 0.0) if allowed is not None else scores) @ v}
+    if T != d:
+        out["scale by √T"] = _sdpa(q, k, v, allowed, scale=1.0 / math.sqrt(T))
+    if S != d and S != T:
+        out["scale by √T"] = _sdpa(q, k, v, allowed, scale=1.0 / math.sqrt(S))
+    if k.shape == v.shape:
+        out["keys as values"] = _sdpa(q, k, k, allowed)
+    if T == S > 1:
+        out["a causal mask of your own"] = _sdpa(q, k, v, _causal(T))
+    masked = scores.masked_fill(~allowed, NEG_INF) if allowed is not None else scores
+    e = (masked - masked.max()).exp()                                           # one max for the whole tensor
+    out["global max"] = e / e.sum(-1, keepdim=True) @ v
     if v.size(-1) != d:
         out["scale by value width"] = _sdpa(q, k, v, allowed, scale=1.0 / math.sqrt(v.size(-1)))
     if q.size(-2) == k.size(-2):
@@ -128,6 +150,12 @@ def _attention_bugs(q: Tensor, k: Tensor, v: Tensor, allowed: Tensor | None) -> 
         out["transposed scores"] = t_scores.softmax(-1) @ v
     if allowed is not None:
         out["mask ignored"] = _sdpa(q, k, v, None)
+        if allowed.dim() >= 2 and allowed.size(-2) == T == S > 1:
+            out["mask transposed"] = _sdpa(q, k, v, allowed.transpose(-2, -1))
+        if T == S > 1:
+            out["a causal mask of your own, and the mask"] = _sdpa(q, k, v, _causal(T) & allowed)
+        for fill in (-1.0, -10.0, -100.0, -1e3):
+            out[f"filled with {fill:g}"] = scores.masked_fill(~allowed, fill).softmax(-1) @ v
         out["mask after softmax"] = (scores.softmax(-1) * allowed) @ v
         w = scores.softmax(-1) * allowed
         out["mask after softmax, renormalised"] = (w / w.sum(-1, keepdim=True)) @ v  # correct, in fact
@@ -144,6 +172,32 @@ _ATTENTION_HINTS = {
                 "vectors grow like √d and the softmax saturates: scores = q @ k.transpose(-2, -1) / "
                 "math.sqrt(q.size(-1)).",
     "scale 1/d": "you divided the scores by d; divide by √d (math.sqrt(q.size(-1))).",
+    "multiplied by √d": "you multiplied the scores by √d; divide them by it: q @ k.transpose(-2, -1) / "
+                        "math.sqrt(q.size(-1)).",
+    "scale by √T": "you scaled by the square root of the sequence length; the scale is 1/√d, d the width of "
+                   "q and k (q.size(-1)), whatever the number of tokens.",
+    "keys as values": "you multiplied the weights by k; the output is the weighted sum of the *values*: "
+                      "weights @ v.",
+    "global max": "you subtracted one maximum for the whole tensor before exp(): rows whose scores are far below "
+                  "it underflow to 0/0. Subtract each row's own max (scores.max(dim=-1, keepdim=True)), or "
+                  "just use torch.softmax(scores, dim=-1), which does.",
+    "mask transposed": "the mask is transposed: `allowed[..., t, s]` says whether query t may see key s; use it "
+                       "as given, on scores of shape (…, T, S).",
+    "a causal mask of your own": "you applied a causal mask of your own: use the `allowed` passed in (it may be "
+                                 "None, causal, padding, or any pattern), nothing else.",
+    "a causal mask of your own, and the mask": "you added a causal mask of your own to `allowed`: use the mask "
+                                               "passed in as it is (it need not be causal).",
+    "filled with -1": "you filled disallowed scores with a finite number (-1), which still gives them weight. Fill "
+                      "with float('-inf') so that softmax gives them exactly 0.",
+    "filled with -10": "you filled disallowed scores with a finite number (-10), which still gives them weight "
+                      "when the scores are large or very negative. Fill with float('-inf') so that softmax gives "
+                      "them exactly 0.",
+    "filled with -100": "you filled disallowed scores with a finite number (-100), which still gives them weight "
+                      "when the scores are large or very negative. Fill with float('-inf') so that softmax gives "
+                      "them exactly 0.",
+    "filled with -1000": "you filled disallowed scores with a finite number (-1000), which still gives them weight "
+                      "when the scores are large or very negative. Fill with float('-inf') so that softmax gives "
+                      "them exactly 0.",
     "scale by value width": "you scaled by the width of v; the scale is 1/√d with d the width of q and k "
                             "(q.size(-1)), which can differ from v's.",
     "no softmax": "the weights were not normalised: apply softmax over the keys (dim=-1) to the scores "
@@ -169,10 +223,11 @@ def _explain_attention(ex: str, got: Tensor, q: Tensor, k: Tensor, v: Tensor, al
     for bug, out in _attention_bugs(q, k, v, allowed).items():
         if bug != "mask after softmax, renormalised" and allclose(got, out, atol=1e-4, rtol=1e-3, equal_nan=True):
             fail(ex, f"{_ATTENTION_HINTS[bug]} (case: {desc})")
-    if torch.isnan(got).any():
-        fail(ex, f"your output has NaN (case: {desc}). NaN appears when a row of scores is all -inf "
-                 "(nothing allowed) or when you compute exp() of huge scores yourself; use "
-                 "torch.softmax, and mask with masked_fill(~allowed, float('-inf')).")
+    if torch.isnan(got).any() or torch.isinf(got).any():
+        fail(ex, f"your output has NaN or inf (case: {desc}). It appears when a row of scores is all -inf "
+                 "(nothing allowed) or when you compute exp() yourself without subtracting each row's max "
+                 "(dim=-1, keepdim=True); use torch.softmax(scores, dim=-1), and mask with "
+                 "masked_fill(~allowed, float('-inf')).")
     bad = ~torch.isclose(got.double(), expected.double(), atol=2e-5, rtol=1e-4)
     idx = tuple(int(i) for i in bad.nonzero()[0])
     fail(ex, f"{int(bad.sum())} of {bad.numel()} output values differ from SDPA (case: {desc}); first at "
@@ -204,7 +259,7 @@ class _SDPASpy(TorchFunctionMode):
         self.called = False
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if getattr(func, "__name__", "") == "scaled_dot_product_attention":
+        if "scaled_dot_product" in getattr(func, "__name__", ""):   # F.…, torch.ops.aten._…_math, _…_flash_…
             self.called = True
         return func(*args, **(kwargs or {}))
 
@@ -225,8 +280,11 @@ def check_attention(fn: Callable[..., Tensor], name: str = "scaled dot-product a
         if not allclose(got, expected, atol=2e-5):
             _explain_attention(ex, got, q, k, v, allowed, expected, desc)
         n += 1
+    for desc, q, k, v, allowed in list(_attention_cases(0))[2:7:2]:
+        gradients_match(ex, fn, f"{desc}, gradients", (q, k, v, allowed), _sdpa, {0: "q", 1: "k", 2: "v"})
     passed(ex, f"{n} cases agree with torch.nn.functional.scaled_dot_product_attention (no mask, causal, "
-               "padded keys, causal + padding, T ≠ S, Dv ≠ D, D = 1, large scores)")
+               "padded keys, causal + padding, T ≠ S, Dv ≠ D, D = 1, large scores, rows of unequal scale, "
+               "float64), and so do the gradients")
 
 
 # ================================================================================================
@@ -256,6 +314,9 @@ def _mha_cases(n_random: int = 30) -> Iterator[MHACase]:
     yield ("(B=2, T=4, C=12), 1 head, causal", *case(2, 4, 12, 1), _causal(4))
     yield ("(B=1, T=5, C=8), 8 heads of one channel each, causal", *case(1, 5, 8, 8), _causal(5))
     yield ("(B=2, T=1, C=16), 4 heads, one token", *case(2, 1, 16, 4), None)
+    x, c_attn, c_proj, H = case(2, 5, 16, 4)
+    yield ("float64 x and layers (B=2, T=5, C=16), 4 heads, causal: return float64", x.double(), c_attn.double(),
+           c_proj.double(), H, _causal(5))
     for i in range(n_random):
         H = [1, 2, 3, 4, 6][i % 5]
         C = H * [2, 4, 8][i % 3]
@@ -300,12 +361,15 @@ def _mha(x: Tensor, c_attn: nn.Linear, c_proj: nn.Linear, H: int, allowed: Tenso
         q, k, v = (t.transpose(1, 2) for t in qkv.view(B, T, H, 3 * D).split(D, dim=-1))
     elif bug == "split without transpose":
         q, k, v = (t.reshape(B, H, T, D) for t in (q, k, v))
+    elif bug in ("heads interleaved", "split interleaved"):                # channel c to head c % H
+        q, k, v = (t.view(B, T, D, H).permute(0, 3, 1, 2) for t in (q, k, v))
     else:
         q, k, v = (_heads(t, H) for t in (q, k, v))
     scale = 1.0 / math.sqrt(C) if bug == "scale by C" else 1.0 / math.sqrt(D) if bug != "no scale" else 1.0
     y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bug == "mask ignored" else allowed,
                                        scale=scale)                       # (B, H, T, D)
-    y = y.reshape(B, T, C) if bug == "merge without transpose" else _merge(y)
+    y = (y.reshape(B, T, C) if bug == "merge without transpose"
+         else y.permute(0, 2, 3, 1).reshape(B, T, C) if bug == "heads interleaved" else _merge(y))
     return y if bug == "no output projection" else c_proj(y)
 
 
@@ -322,6 +386,11 @@ _MHA_HINTS = {
     "merge without transpose": "the heads were merged with a reshape of (B, n_head, T, D) straight to "
                                "(B, T, C), which mixes tokens and heads. Transpose back to "
                                "(B, T, n_head, D) first: y.transpose(1, 2).reshape(B, T, C).",
+    "heads interleaved": "your heads take every n_head-th channel (a view of (B, T, D, n_head)): head h owns the "
+                         "contiguous channels h*D .. (h+1)*D - 1, view(B, T, n_head, D).transpose(1, 2).",
+    "split interleaved": "your heads take every n_head-th channel (a view of (B, T, D, n_head)), while the merge "
+                         "puts them back side by side: head h owns the contiguous channels h*D .. (h+1)*D - 1, "
+                         "view(B, T, n_head, D).transpose(1, 2).",
     "split per head": "q, k and v were cut per head from a (B, T, n_head, 3D) view. GPT-2's c_attn "
                       "output is [q | k | v] along the channels: c_attn(x).split(C, dim=-1) first, then "
                       "split each into heads.",
@@ -398,6 +467,10 @@ def _ln_cases(n_random: int = 20) -> Iterator[LNCase]:
     yield ("x (2, 4, 8) with eps = 0.1 passed in", torch.randn(2, 4, 8, generator=g) * 0.3, *affine(8), 0.1)
     yield ("x (5, 7): T = 5 rows of C = 7 channels (normalise each row over its channels)",
            torch.randn(5, 7, generator=g) * 3, *affine(7), 1e-5)
+    yield ("x (3, 4, 8) with means around 100 and spread 0.5, where E[x²] - E[x]² loses the variance",
+           100 + 0.5 * torch.randn(3, 4, 8, generator=g), *affine(8), 1e-5)
+    yield ("float64 x, weight, bias (2, 3, 8): return float64",
+           *(t.double() for t in (torch.randn(2, 3, 8, generator=g), *affine(8))), 1e-5)
     for i in range(n_random):
         shape = [(3, 5), (2, 4, 6), (1, 3, 12), (2, 2, 2, 8)][i % 4]
         x = torch.randn(*shape, generator=g) * (0.5 + i % 3) + (i % 5 - 2)
@@ -414,6 +487,8 @@ def _ln_bugs(x: Tensor, w: Tensor, b: Tensor, eps: float) -> dict[str, Tensor]:
            "divided by the variance": (x - mean) / (var + eps) * w + b,
            "no affine": xhat, "weight only": xhat * w, "bias only": xhat + b,
            "weight and bias swapped": xhat * b + w, "shift before scale": (xhat + b) * w,
+           "one plus the weight": xhat * (1 + w) + b,
+           "E[x²] - E[x]²": (x - mean) / torch.sqrt((x * x).mean(-1, keepdim=True) - mean * mean + eps) * w + b,
            "no mean subtracted (RMSNorm)": x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps) * w + b,
            "not normalised over the channels": ((x - x.mean(0, keepdim=True))
                                                 / torch.sqrt(x.var(0, keepdim=True, unbiased=False) + eps) * w + b),
@@ -438,6 +513,11 @@ _LN_HINTS = {
     "weight only": "the bias is missing: return x_hat * weight + bias.",
     "bias only": "the weight is missing: return x_hat * weight + bias.",
     "weight and bias swapped": "weight and bias are swapped: x_hat * weight + bias.",
+    "one plus the weight": "you scaled by (1 + weight) (Gemma's convention); nn.LayerNorm scales by the weight "
+                           "itself: x_hat * weight + bias.",
+    "E[x²] - E[x]²": "you computed the variance as E[x²] - E[x]²: when the mean is large next to the spread, the "
+                     "two terms nearly cancel and float32 loses the difference. Subtract the mean first: "
+                     "((x - mean) ** 2).mean(-1, keepdim=True), or x.var(-1, keepdim=True, unbiased=False).",
     "shift before scale": "you added the bias before scaling: x_hat * weight + bias, not (x_hat + bias) * weight.",
     "no mean subtracted (RMSNorm)": "you did not subtract the mean (that is RMSNorm, Llama's variant): LayerNorm "
                                     "computes (x - mean) / sqrt(var + eps).",
@@ -457,7 +537,9 @@ def check_layer_norm(fn: Callable[..., Tensor], name: str = "LayerNorm") -> None
     ex, n = name, 0
     for desc, x, w, b, eps in _ln_cases():
         expected = F.layer_norm(x, (x.size(-1),), w, b, eps)
-        with _Spy("layer_norm", "group_norm", "batch_norm", "instance_norm") as spy:
+        # float rounding of x itself, magnified by the normalisation: large means over a small spread need more
+        tol = 2e-5 + 8 * torch.finfo(x.dtype).eps * x.abs().max().item() / x.std(-1).min().item()
+        with _Spy(*_NORMS) as spy:
             got = run_case(ex, fn, desc, x, w, b, eps, names=("x", "weight", "bias"),
                            crash_hint="Take the mean and variance over the last dimension with keepdim=True, "
                                       "so that they broadcast against x.",
@@ -472,34 +554,43 @@ def check_layer_norm(fn: Callable[..., Tensor], name: str = "LayerNorm") -> None
                      "Use keepdim=True so that the mean and variance broadcast against x.")
         if got.dtype != x.dtype:
             fail(ex, f"your output has dtype {got.dtype}, expected {x.dtype}, the dtype of x (case: {desc}).")
-        if not allclose(got, expected, atol=2e-5):
+        if not allclose(got, expected, atol=tol):
             for bug, wrong in _ln_bugs(x, w, b, eps).items():
                 if allclose(got, wrong, atol=1e-4, rtol=1e-3, equal_nan=True) and not allclose(wrong, expected,
-                                                                                             atol=2e-5):
+                                                                                             atol=tol):
                     fail(ex, f"{_LN_HINTS[bug]} (case: {desc})")
             if torch.isnan(got).any():
                 fail(ex, f"your output has NaN (case: {desc}): is eps inside the square root, and the variance "
-                         "taken over more than one value?")
-            bad = ~torch.isclose(got.double(), expected.double(), atol=2e-5, rtol=1e-4)
+                         "taken over more than one value (and never negative: not E[x²] - E[x]²)?")
+            bad = ~torch.isclose(got.double(), expected.double(), atol=tol, rtol=1e-4)
             idx = tuple(int(i) for i in bad.nonzero()[0])
             fail(ex, f"{int(bad.sum())} of {bad.numel()} values differ from F.layer_norm (case: {desc}); first at "
                      f"{idx}: got {got[idx].item():.5g}, expected {expected[idx].item():.5g}. LayerNorm is "
                      "(x - mean) / sqrt(var + eps) * weight + bias, mean and population variance over dim=-1.")
         n += 1
+    for desc, x, w, b, eps in list(_ln_cases(0))[1:6:2]:
+        gradients_match(ex, fn, f"{desc}, gradients", (x, w, b, eps),
+                        lambda x, w, b, eps: F.layer_norm(x, (x.size(-1),), w, b, eps),
+                        {0: "x", 1: "weight", 2: "bias"})
     passed(ex, f"{n} cases agree with torch.nn.functional.layer_norm (C = 3 to 16, offsets, near-constant rows, "
-               "eps passed in)")
+               "eps passed in, float64), and so do the gradients")
+
+
+_NORMS = ("layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm")
 
 
 class _Spy(TorchFunctionMode):
-    """Notices a call of any of the torch functions named, however it was imported."""
+    """Notices a call of any torch function whose name contains one of ``names`` (F.layer_norm,
+    torch.native_layer_norm, torch.ops.aten.native_layer_norm, an nn.LayerNorm module...)."""
 
     def __init__(self, *names: str) -> None:
         super().__init__()
         self.names, self.called = names, ""
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if getattr(func, "__name__", "") in self.names:
-            self.called = self.called or func.__name__
+        name = getattr(func, "__name__", "")
+        if any(n in name for n in self.names):
+            self.called = self.called or name
         return func(*args, **(kwargs or {}))
 
 
@@ -511,12 +602,18 @@ class _WatchedBlock(Block):
 
     called = False
 
+    def __init__(self, cfg: GPTConfig) -> None:
+        super().__init__(cfg)
+        self.parts_called: list[str] = []      # the modules of exercises 2 and 3a, called instead of written
+        for part in ("ln_1", "ln_2", "attn"):
+            getattr(self, part).register_forward_pre_hook(lambda *_, part=part: self.parts_called.append(part))
+
     def forward(self, x: Tensor, attention_mask: Tensor | None = None) -> Tensor:
         self.called = True
         return super().forward(x, attention_mask)
 
 
-def _random_block(C: int, H: int, g: torch.Generator) -> _WatchedBlock:
+def _random_block(C: int, H: int, g: torch.Generator, eps: float = 1e-5) -> _WatchedBlock:
     """A block whose every weight matters: unit-scale matmuls, random biases and LayerNorm gains (GPT-2's
     init would make the sub-layers' outputs tiny next to the residual, hiding most bugs)."""
     block = _WatchedBlock(GPTConfig(n_embd=C, n_head=H, block_size=64, vocab_size=8))
@@ -528,6 +625,7 @@ def _random_block(C: int, H: int, g: torch.Generator) -> _WatchedBlock:
                 p.copy_(1 + 0.3 * torch.randn(p.shape, generator=g))
             else:
                 p.copy_(0.2 * torch.randn(p.shape, generator=g))
+    block.ln_1.eps = block.ln_2.eps = eps
     return block.eval().requires_grad_(False)
 
 
@@ -537,10 +635,14 @@ def _block_cases(n_random: int = 12) -> Iterator[tuple[str, Tensor, _WatchedBloc
     yield "x (1, 7, 24), 3 heads", torch.randn(1, 7, 24, generator=g), _random_block(24, 3, g)
     yield "x (3, 4, 8), 1 head", torch.randn(3, 4, 8, generator=g), _random_block(8, 1, g)
     yield "x (2, 1, 16), one token", torch.randn(2, 1, 16, generator=g), _random_block(16, 2, g)
+    yield ("x (2, 5, 16), 4 heads, LayerNorms with eps = 0.5 (block.ln_1.eps, block.ln_2.eps)",
+           torch.randn(2, 5, 16, generator=g), _random_block(16, 4, g, eps=0.5))
     for i in range(n_random):
         H = [1, 2, 4, 3][i % 4]
         C, B, T = H * [4, 8][i % 2], 1 + i % 3, 2 + (i * 3) % 7
-        yield f"random x ({B}, {T}, {C}), {H} heads", torch.randn(B, T, C, generator=g) * 1.5, _random_block(C, H, g)
+        eps = 0.1 if i % 3 == 0 else 1e-5
+        yield (f"random x ({B}, {T}, {C}), {H} heads, LayerNorm eps {eps:g}", torch.randn(B, T, C, generator=g) * 1.5,
+               _random_block(C, H, g, eps))
 
 
 def _block_bugs(x: Tensor, block: Block) -> dict[str, Tensor]:
@@ -555,6 +657,13 @@ def _block_bugs(x: Tensor, block: Block) -> dict[str, Tensor]:
         return block.mlp.c_proj(act(block.mlp.c_fc(h)))
 
     ln1, ln2 = block.ln_1, block.ln_2
+
+    def ln1_default_eps(h: Tensor) -> Tensor:
+        return F.layer_norm(h, h.shape[-1:], ln1.weight, ln1.bias, 1e-5)
+
+    def ln2_default_eps(h: Tensor) -> Tensor:
+        return F.layer_norm(h, h.shape[-1:], ln2.weight, ln2.bias, 1e-5)
+
     with torch.no_grad():
         h = x + attn(ln1(x))
         out = {"post-LN": ln2((y := ln1(x + attn(x))) + mlp(y)),
@@ -565,6 +674,9 @@ def _block_bugs(x: Tensor, block: Block) -> dict[str, Tensor]:
                "parallel attention and MLP": x + attn(ln1(x)) + mlp(ln2(x)),
                "ln_1 used twice": h + mlp(ln1(h)),
                "ln_2 used twice": (s := x + attn(ln2(x))) + mlp(ln2(s)),
+               "ln_1 and ln_2 swapped": (s2 := x + attn(ln2(x))) + mlp(ln1(s2)),
+               "eps ignored": (e := x + attn(ln1_default_eps(x))) + mlp(ln2_default_eps(e)),
+               "GELU after the projection": h + F.gelu(block.mlp.c_proj(block.mlp.c_fc(ln2(h))), approximate="tanh"),
                "no LayerNorm": (u := x + attn(x)) + mlp(u),
                "MLP before attention": (m := x + mlp(ln2(x))) + attn(ln1(m)),
                "exact GELU": h + mlp(ln2(h), F.gelu),
@@ -592,6 +704,11 @@ _BLOCK_HINTS = {
     "parallel attention and MLP": "the MLP read the block's input instead of the attention's result (that is "
                                   "GPT-J's 'parallel' block): apply ln_2 and the MLP to x after x = x + attn(...).",
     "ln_1 used twice": "you used ln_1 before the MLP too: each sub-layer has its own LayerNorm (ln_2 before the MLP).",
+    "ln_1 and ln_2 swapped": "ln_1 and ln_2 are swapped: ln_1 goes before the attention, ln_2 before the MLP.",
+    "eps ignored": "you used eps = 1e-5 whatever the block's LayerNorms say: pass block.ln_1.eps and block.ln_2.eps "
+                   "to your layer_norm.",
+    "GELU after the projection": "the GELU is in the wrong place: it goes between c_fc and c_proj, "
+                                 "c_proj(gelu(c_fc(h))), not after c_proj.",
     "ln_2 used twice": "you used ln_2 before the attention: ln_1 goes before the attention, ln_2 before the MLP.",
     "no LayerNorm": "the LayerNorms are missing: normalise the input of each sub-layer (ln_1 before attention, "
                     "ln_2 before the MLP).",
@@ -617,8 +734,8 @@ def check_transformer_block(fn: Callable[..., Tensor], name: str = "transformer 
     for desc, x, block in _block_cases():
         with torch.no_grad():
             expected = Block.forward(block, x)
-        block.called = False
-        with torch.no_grad():
+        block.called, block.parts_called = False, []
+        with torch.no_grad(), _Spy(*_NORMS) as spy:
             got = run_case(ex, fn, desc, x, block, names=("x",),
                            crash_hint="The parts are block.ln_1, block.attn.c_attn / c_proj / n_head, block.ln_2, "
                                       "block.mlp.c_fc / c_proj.",
@@ -626,6 +743,11 @@ def check_transformer_block(fn: Callable[..., Tensor], name: str = "transformer 
         if block.called:
             fail(ex, "your function calls the block itself (block(x) or block.forward): the exercise is to write "
                      "its forward from its parts.")
+        if block.parts_called or spy.called:
+            what = f"block.{block.parts_called[0]}(...)" if block.parts_called else f"torch's {spy.called}"
+            fail(ex, f"your function calls {what}: write the block with your own `layer_norm` (with the block's "
+                     "ln_1 / ln_2 weight, bias and eps) and your own `multi_head_attention` (with block.attn.c_attn, "
+                     "c_proj, n_head and a causal mask) — the exercise puts your two earlier answers together.")
         if not isinstance(got, Tensor):
             fail(ex, f"your function returned {type(got).__name__}, expected a torch.Tensor (case: {desc}).")
         if tuple(got.shape) != tuple(x.shape):

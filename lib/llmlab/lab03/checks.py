@@ -36,6 +36,13 @@ DEDUP_CASES: list[tuple[str, list[str]]] = [
     ("no duplicates at all", ["one", "two", "three"]),
     ("every document the same", ["x y", "X Y", " x y ", "x\ty"]),
     ("empty crawl", []),
+    ("empty and blank documents are one group (keep the first)", ["", "a", "   ", "\n", "b"]),
+    ("spaces still separate words: 'a cat' and 'ac at' differ", ["a cat sat", "ac at sat", "a c a t s a t"]),
+    ("long pages that share their first 300 characters, then differ",
+     ["The weather report. " * 15 + "Rain on Monday.", "The weather report. " * 15 + "Sun on Monday.",
+      "the weather report. " * 15 + "rain on monday."]),
+    ("non-ASCII text: 'café' is not 'caf', 'Straße' is not 'strasse'",
+     ["un café noir", "un caf noir", "UN CAFÉ NOIR", "Straße", "strasse", "STRASSE"]),
 ]
 
 
@@ -45,9 +52,16 @@ def check_exact_dedup(fn: Callable[[Sequence[str]], Sequence[int]], name: str = 
     ex, n = name, 0
     for desc, texts in DEDUP_CASES:
         want = crawl.exact_dedup(texts)
-        got = call(ex, fn, list(texts))
+        given = list(texts)
+        got = call(ex, fn, given)
+        if given != list(texts):
+            fail(ex, f"you changed the list of texts you were given (case: {desc}): the crawl must stay as it is; "
+                     "build a new list of indices instead.")
         if got is None:
             fail(ex, "your function returned None: return the list of indices to keep.")
+        if isinstance(got, (set, frozenset, dict)):
+            fail(ex, f"you returned a {type(got).__name__}; return a list of indices in increasing order: a set "
+                     f"has no order you can rely on (case: {desc}).")
         got = list(got)
         if any(isinstance(g, str) for g in got):
             fail(ex, f"you returned texts ({got[:2]!r}...); return the *indices* of the documents to keep, "
@@ -68,6 +82,15 @@ def check_exact_dedup(fn: Callable[[Sequence[str]], Sequence[int]], name: str = 
         if sorted(got) == want:
             fail(ex, f"right documents, wrong order: return the indices in increasing order, {want} "
                      f"(case: {desc}).")
+        if got == [i + 1 for i in want]:
+            fail(ex, f"you kept {got}, expected {want} (case: {desc}): indices count from 0 in Python "
+                     "(`enumerate(texts)` gives them).")
+        if want and got == [i for i in want if crawl.normalize(texts[i])]:
+            fail(ex, f"you dropped the empty document(s) (case: {desc}): all empty texts are one group like "
+                     "any other; keep the first (removing short pages is the quality filter's job, not dedup's).")
+        why = _dedup_normaliser_bug(texts, got)
+        if why:
+            fail(ex, f"you kept {got}, expected {want} (case: {desc}): {why}")
         if sorted(got) == sorted(raw_unique):
             fail(ex, f"you kept {got}, expected {want} (case: {desc}): documents that differ only in case "
                      "or spacing are duplicates too. Hash `crawl.normalize(text)` (lower-case, whitespace "
@@ -80,6 +103,31 @@ def check_exact_dedup(fn: Callable[[Sequence[str]], Sequence[int]], name: str = 
                      "document, the first one included. Keep one copy of each.")
         fail(ex, f"kept indices {got}, expected {want} (case: {desc}; texts {texts!r}).")
     passed(ex, f"{n} cases agree with crawl.exact_dedup (normalised text, first copy kept)")
+
+
+def _dedup_normaliser_bug(texts: Sequence[str], got: list[int]) -> str:
+    """Which wrong notion of "equal text" gives the student's answer, if one of the usual ones does."""
+    keys = {
+        "you compared only the start of each text: hash the whole normalised text — pages that share a header "
+        "can differ later.": lambda t: crawl.normalize(t)[:100],
+        "you removed every space, so 'a cat' equals 'ac at': collapse runs of whitespace to one space "
+        "(`crawl.normalize`), do not delete it.": lambda t: "".join(t.lower().split()),
+        "you dropped the non-ASCII characters (encode('ascii', 'ignore')?): encode the text as UTF-8, "
+        "`crawl.normalize(text).encode('utf-8')`.": lambda t: crawl.normalize(t).encode("ascii", "ignore"),
+        "you used casefold(), which also equates 'ß' and 'ss'; the lab's rule is `crawl.normalize` (lower()).":
+            lambda t: " ".join(t.casefold().split()),
+        "you did not lower-case or collapse whitespace the way `crawl.normalize` does (strip only? "
+        "split(' ')?); use crawl.normalize(text).": lambda t: t.strip().lower(),
+    }
+    for why, key in keys.items():
+        seen, keep = set(), []
+        for i, t in enumerate(texts):
+            if key(t) not in seen:
+                seen.add(key(t))
+                keep.append(i)
+        if keep == got:
+            return why
+    return ""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -96,13 +144,50 @@ def _minhash_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     return cases
 
 
+def _minhash_bugs(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    P = crawl.PRIME
+    with np.errstate(over="ignore"):
+        a32, ids32, b32 = a.astype(np.int32), ids.astype(np.int32), b.astype(np.int32)
+        int32 = ((a32[:, None] * ids32[None, :] + b32[:, None]) % np.int32(P)).min(axis=1)
+    table = (a[:, None] * ids[None, :] + b[:, None]) % P
+    return {"argmin": table.argmin(axis=1),
+            "int32": int32,
+            "modulus 2**31": ((a[:, None] * ids[None, :] + b[:, None]) % (1 << 31)).min(axis=1),
+            "b after the modulus": ((a[:, None] * ids[None, :]) % P + b[:, None]).min(axis=1),
+            "no b": ((a[:, None] * ids[None, :]) % P).min(axis=1),
+            "a and b swapped": ((b[:, None] * ids[None, :] + a[:, None]) % P).min(axis=1),
+            "minimum over the hash functions first": (table.min(axis=0, keepdims=True).repeat(len(a), 0)
+                                                      .min(axis=1))}
+
+
+MINHASH_HINTS = {
+    "argmin": "you returned *which* shingle has the smallest hash (argmin); the signature holds the smallest hash "
+              "value itself (min).",
+    "int32": "your products overflowed: a·x reaches 2^62, far beyond int32. Keep the int64 arrays you were given "
+             "(no .astype(np.int32)).",
+    "modulus 2**31": "you took the hash mod 2^31; the hash functions are mod crawl.PRIME = 2^31 - 1 (a prime, "
+                     "which is what makes a·x + b a good random permutation).",
+    "b after the modulus": "you added b after the modulus, so values can exceed PRIME: h(x) = (a·x + b) % PRIME, "
+                           "the whole sum reduced.",
+    "no b": "you left out b: h_j(x) = (a_j·x + b_j) % PRIME.",
+    "a and b swapped": "a and b are swapped: h_j(x) = (a_j·x + b_j) % PRIME, a multiplies.",
+    "minimum over the hash functions first": "every entry is the same value: take the minimum over the shingles "
+                                             "for each hash function (axis=1 of the (P, S) table).",
+}
+
+
 def check_minhash(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray], name: str = "MinHash") -> None:
     """``fn(ids (S,), a (P,), b (P,)) -> signature (P,)``: for each hash function
     h_j(x) = (a_j·x + b_j) mod PRIME, the smallest h_j over the document's shingle ids."""
     ex, n = name, 0
     for desc, ids, a, b in _minhash_cases():
         want = crawl.minhash(ids, a, b)
-        got = call(ex, fn, ids.copy(), a.copy(), b.copy())
+        given = (ids.copy(), a.copy(), b.copy())
+        got = call(ex, fn, *given)
+        for arr, orig, what in zip(given, (ids, a, b), ("ids", "a", "b")):
+            if not np.array_equal(arr, orig):
+                fail(ex, f"you changed `{what}` in place (case: {desc}): the caller reuses the same hash functions "
+                         "for every document. Compute into new arrays (`a[:, None] * ids[None, :]`, no `*=`).")
         if got is None:
             fail(ex, "your function returned None: return the signature array.")
         got = np.asarray(got)
@@ -112,10 +197,16 @@ def check_minhash(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
                     if got.shape == ids.shape else "")
             fail(ex, f"signature has shape {got.shape}, expected {want.shape}: one value per hash function "
                      f"(case: {desc}).{hint}")
+        if not np.issubdtype(got.dtype, np.integer):
+            fail(ex, f"your signature has dtype {got.dtype}; hash values are integers — keep them so (int64): a "
+                     f"float64 holds integers exactly only up to 2^53, and a·x reaches 2^62 (case: {desc}).")
         if np.array_equal(got.astype(np.int64), want):
             n += 1
             continue
         table = (a[:, None] * ids[None, :] + b[:, None]) % crawl.PRIME         # (P, S)
+        for bug, wrong in _minhash_bugs(ids, a, b).items():
+            if got.shape == wrong.shape and np.array_equal(got.astype(np.int64), wrong.astype(np.int64)):
+                fail(ex, f"{MINHASH_HINTS[bug]} (case: {desc})")
         if np.array_equal(got, table.max(axis=1)):
             fail(ex, f"you took the maximum hash; MinHash keeps the *minimum* (case: {desc}). (A max-hash "
                      "works in principle too, but the lab's signatures must match.)")
@@ -147,6 +238,9 @@ FLOPS_HINTS = [
     (2 / 3, "that is 4·N·D, the backward pass alone: add the forward pass's 2·N·D."),
     (1 / 6, "you forgot the factor 6 (2 FLOPs per multiply-add forward, 4 backward)."),
     (1 / 2, "that is 3·N·D: a multiply-add is 2 FLOPs, so forward is 2·N·D and training 6·N·D."),
+    (1e-9, "that is in billions of FLOPs: return plain FLOPs (6·N·D), format them when you print."),
+    (1e-15, "that is in petaFLOPs: return plain FLOPs (6·N·D); pf_days does the unit conversion."),
+    (1 / 12, "that is N·D / 2: training compute is 6·N·D."),
     (4 / 3, "that is 8·N·D, which counts recomputing the forward pass (activation checkpointing); the "
             "standard estimate is 6·N·D."),
 ]
@@ -156,6 +250,10 @@ PF_HINTS = [
     (1000.0, "that is teraFLOP/s-days (1e12): a petaFLOP is 1e15."),
     (1e-3, "that is exaFLOP/s-days (1e18): a petaFLOP is 1e15."),
     (1e6, "a factor of 1e6 too large: did you use 1e9 (giga) for peta? A petaFLOP is 1e15."),
+    (1 / 365, "that is petaFLOP/s-*years*: a PF-day is 1e15 FLOP/s for one day, 86,400 s."),
+    (1 / 7, "that is petaFLOP/s-*weeks*: a PF-day is 1e15 FLOP/s for one day, 86,400 s."),
+    (8.64e19, "you returned the FLOPs unchanged: divide by 8.64e19, the FLOPs of one PF-day."),
+    (1e15 / 2 ** 50, "did you use 2^50 for peta? FLOP counts are decimal: a petaFLOP is 1e15."),
 ]
 
 
@@ -209,7 +307,9 @@ def check_compute_optimal(fn: Callable[..., tuple[float, float]], name: str = "c
     ex = name
     cases = [(scaling.train_flops(70e9, 1.4e12), 20.0, "Chinchilla's budget, 20 tokens/param"),
              (1e21, 20.0, "C = 1e21, 20 tokens/param"),
-             (1e15, 5.0, "C = 1e15, 5 tokens/param")]
+             (1e15, 5.0, "C = 1e15, 5 tokens/param"),
+             (1e3, 5.0, "a tiny budget C = 1000, 5 tokens/param: N = 5.77, not a whole number"),
+             (2.5e25, 40.0, "C = 2.5e25, 40 tokens/param")]
     for C, r, desc in cases:
         got = call(ex, fn, C, tokens_per_param=r)
         try:
@@ -222,6 +322,16 @@ def check_compute_optimal(fn: Callable[..., tuple[float, float]], name: str = "c
         if _rel(N, wD) < 1e-6 and _rel(D, wN) < 1e-6:
             fail(ex, f"you returned (D, N); return (N, D): parameters first (case: {desc}).")
         spent = 6 * N * D
+        if _rel(N, wN) < 0.1 and (N == round(N) or D == round(D)) and _rel(N, wN) > 1e-9:
+            fail(ex, f"(N, D) = ({N:g}, {D:g}), expected ({wN:.6g}, {wD:.6g}) (case: {desc}): did you round? Return "
+                     "the exact floats; round only when you print.")
+        for unit, scale in (("billions", 1e-9), ("millions", 1e-6), ("thousands", 1e-3)):
+            if _rel(N, wN * scale) < 1e-6:
+                fail(ex, f"N = {N:.4g} is N in {unit} (expected {wN:.4g}) (case: {desc}): return plain counts of "
+                         "parameters and tokens; format them when you print.")
+        if _rel(N, C / (6 * r)) < 1e-6:
+            fail(ex, f"N = {N:.4g} = C / 6r: you forgot the square root. With D = r·N, C = 6·r·N², so "
+                     f"N = √(C / 6r) (case: {desc}).")
         if _rel(D / N, r) > 1e-6:
             hint = " Did you ignore `tokens_per_param` and use 20?" if _rel(D / N, 20) < 1e-6 else ""
             fail(ex, f"D / N = {D / N:.4g}, expected tokens_per_param = {r:g} (case: {desc}).{hint}")
@@ -230,6 +340,13 @@ def check_compute_optimal(fn: Callable[..., tuple[float, float]], name: str = "c
                      f"N = √(C / 6r) (case: {desc}).")
         fail(ex, f"(N, D) = ({N:.4g}, {D:.4g}) spends 6·N·D = {spent:.4g} FLOPs, expected C = {C:.4g} "
                  f"(case: {desc}): with D = r·N, C = 6·r·N², so N = √(C / 6r).")
+    try:
+        N, D = (float(v) for v in call(ex, fn, cases[1][0]))
+    except TypeError as err:
+        fail(ex, f"compute_optimal(C) without tokens_per_param failed ({err}): give it the default 20.")
+    if _rel(D / N, 20.0) > 1e-6:
+        fail(ex, f"compute_optimal(C) with the default tokens_per_param gave D / N = {D / N:.4g}: the default is "
+                 "Chinchilla's 20 tokens per parameter (`tokens_per_param: float = 20.0`).")
     N, D = call(ex, fn, cases[0][0], tokens_per_param=20.0)
     passed(ex, f"Chinchilla's budget {cases[0][0]:.3g} FLOPs -> N = {float(N) / 1e9:.0f}B parameters, "
                f"D = {float(D) / 1e12:.2f}T tokens (the paper: 70B, 1.4T)")
