@@ -89,6 +89,13 @@ def gradients_match(exercise: str, fn: Callable[..., Any], desc: str, args: tupl
                            "Every step must stay in the graph, as in the reference.")
 
 
+def precision_lost(exercise: str, got: torch.Tensor, expected: torch.Tensor, desc: str) -> None:
+    """A float64 answer must carry float64's precision: one computed in float32 and cast back is 1e-7 off."""
+    if expected.dtype == torch.float64 and not allclose(got, expected, atol=1e-9, rtol=1e-9, equal_nan=True):
+        fail(exercise, f"your float64 result has only float32 precision (case: {desc}): something inside casts to "
+                       "float32 (`.float()`, `torch.float32`, a float32 tensor you made). Keep the input's dtype.")
+
+
 def tensor_like(exercise: str, got: Any, expected: torch.Tensor, what: str = "result") -> torch.Tensor:
     """Check type, shape and dtype before comparing values: a floating result must have the
     reference's (the input's) dtype, an integer result any integer dtype."""

@@ -142,6 +142,7 @@ def _temperature_cases(n: int = 200) -> Iterator[Case]:
     yield "one row (1, 5) of simple logits, t = 2.0", (torch.tensor([[2.0, 1.0, 0.0, -1.0, -2.0]]), 2.0)
     yield "t = 1 (no change)", (torch.tensor([[3.0, -1.0, 0.5]]), 1.0)
     yield "-inf entries already present, t = 0.5", (torch.tensor([[1.0, NEG_INF, 2.0, NEG_INF]]), 0.5)
+    yield "float64 logits, t = 0.7: return float64", (torch.tensor([[2.0, -1.0, 0.5]], dtype=torch.float64), 0.7)
     for i in range(n):
         B, V = 1 + i % 4, 2 + (i * 7) % 40
         t = ts[i % len(ts)] if i % 3 else round(0.05 + 5 * torch.rand(1, generator=g).item(), 3)
@@ -165,6 +166,18 @@ def check_temperature(fn: Callable[[Tensor, float], Tensor], name: str = "temper
                      "divides: logits / t, so t < 1 makes the distribution sharper.")
         if t != 1.0 and allclose(got, logits):
             fail(ex, f"the logits came back unchanged although t = {t} (case: {desc}).")
+        if t != 1.0 and allclose(got, logits / t ** 2):
+            fail(ex, f"you divided by t² (case: {desc}): temperature divides the logits by t once.")
+        if allclose(got, torch.div(logits, t, rounding_mode="floor")) or (t != int(t) and int(t) > 0
+                                                                           and allclose(got, logits / int(t))):
+            fail(ex, f"your result is rounded (case: {desc}): use true division, logits / t, with t as the float it "
+                     "is (no //, no int(t)).")
+        if bool((torch.isinf(got) & torch.isfinite(logits)).any()):
+            fail(ex, f"your result has inf where the logits were finite (case: {desc}): did t become 0 (int(t) of a "
+                     "t below 1?) or an exp() overflow? Return logits / t.")
+        if bool((torch.isinf(logits) & torch.isfinite(got)).any()):
+            fail(ex, f"a masked (-inf) logit came back finite (case: {desc}): -inf / t is -inf; do not clamp or "
+                     "replace it, or a token that was filtered out can be sampled again.")
         if _shift_only(got, exp):
             fail(ex, f"your result is the right distribution shifted by a constant per row (log-softmax?) "
                      f"(case: {desc}). Return just logits / t: no softmax, no log.")
@@ -237,6 +250,9 @@ def _top_k_cases(n: int = 200) -> Iterator[Case]:
     yield "batch of 3 with different rows, k = 2", (torch.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0],
                                                                    [2.0, 3.0, 1.0]]), 2)
     yield "negative logits only, k = 2", (torch.tensor([[-4.0, -1.0, -2.5, -0.5]]), 2)
+    yield "logits far apart (probabilities underflow to 0): [0, -200, -300, -400, -500], k = 2", \
+        (torch.tensor([[0.0, -200.0, -300.0, -400.0, -500.0]]), 2)
+    yield "float64 logits, k = 2: return float64", (torch.tensor([[1.0, 3.0, 2.0, 0.0]], dtype=torch.float64), 2)
     for i in range(n):
         B, V = 1 + i % 4, 2 + (i * 5) % 40
         k = 1 + int(torch.randint(0, V + 3, (1,), generator=g))  # sometimes > V
@@ -248,6 +264,15 @@ def _diagnose_top_k(ex: str, logits: Tensor, k: int, got_kept: Tensor, exp_kept:
     V = logits.shape[-1]
     kk = min(k, V)
     kth = torch.topk(logits, kk, dim=-1).values[..., -1:]
+    probs = logits.softmax(-1)
+    if torch.equal(got_kept, probs >= torch.topk(probs, kk, dim=-1).values[..., -1:]):
+        fail(ex, f"you compared probabilities (case: {desc}): very unlikely tokens all underflow to probability 0 "
+                 "and tie. Compare the logits themselves with the k-th largest logit.")
+    if logits.shape[0] > 1 and torch.equal(got_kept, logits >= kth[:1]):
+        fail(ex, f"every row used row 0's threshold (case: {desc}): take the k-th largest of each row, "
+                 "torch.topk(logits, k, dim=-1).values[..., -1:], shape (B, 1).")
+    if logits.shape[0] >= kk and torch.equal(got_kept, logits >= torch.topk(logits, kk, dim=0).values[-1:]):
+        fail(ex, f"you took the top k over the batch dimension (case: {desc}): use dim=-1, the vocabulary.")
     bad_rows = (got_kept != exp_kept).any(-1).nonzero()
     r = int(bad_rows[0])
     n_got, n_exp = int(got_kept[r].sum()), int(exp_kept[r].sum())
@@ -330,6 +355,9 @@ def _top_p_cases(n: int = 200) -> Iterator[Case]:
     yield "most likely token alone has mass > p: keep exactly 1", (torch.tensor([[5.0, 0.0, 0.0, 0.0]]), 0.5)
     yield "-inf already present, p = 0.8", (torch.tensor([[1.0, NEG_INF, 2.0, 0.5, NEG_INF, 1.5]]), 0.8)
     yield "a single token (V = 1), p = 0.5", (torch.tensor([[0.7]]), 0.5)
+    yield "large logits (exp overflows float32 without subtracting the max): [100, 99.5, 98, 60], p = 0.7", \
+        (torch.tensor([[100.0, 99.5, 98.0, 60.0]]), 0.7)
+    yield "float64 logits, p = 0.6: return float64", (torch.tensor([[0.5, 0.3, 0.2]], dtype=torch.float64).log(), 0.6)
     yield "batch of 3 rows needing 1, 2 and 3 tokens, p = 0.7", \
         (torch.tensor([[0.9, 0.05, 0.05], [0.5, 0.4, 0.1], [0.34, 0.33, 0.33]]).log(), 0.7)
     for i in range(n):
@@ -419,9 +447,14 @@ def _diagnose_top_p(ex: str, logits: Tensor, p: float, got_kept: Tensor, exp_kep
         fail(ex, f"{head} Nothing was removed from row {r}. Accumulate *probabilities* (softmax, "
                  "then cumsum over tokens sorted most-likely first) and compare with p."
              + _row_hint(logits, r))
+    if g_ == int(_top_p_masks(logits, 1 - p)["right"][r]) and g_ != e_:
+        fail(ex, f"{head} You kept what 1 - p = {1 - p:.3g} would keep: p is the mass to keep (the ascending-sort "
+             "trick removes the tokens whose cumulative mass from the bottom is <= 1 - p)." + _row_hint(logits, r))
+    overflow = " exp() of logits this large overflows float32: subtract each row's max first (torch.softmax " \
+        "does)." if float(logits[torch.isfinite(logits)].max()) > 80 else ""
     fail(ex, f"{head} Keep the most likely tokens until their probability mass reaches p, the "
              f"crossing token included (you kept mass {mass:.3f}). Did you cumsum probabilities "
-             "(softmax) rather than logits, sorted most-likely first?" + _row_hint(logits, r))
+             "(softmax) rather than logits, sorted most-likely first?" + overflow + _row_hint(logits, r))
 
 
 def _same_kept_values(got: Tensor, exp: Tensor, got_kept: Tensor, exp_kept: Tensor) -> bool:
@@ -478,6 +511,8 @@ def _repetition_cases(n: int = 200) -> Iterator[Case]:
     yield "batch of 2 with different histories", \
         (torch.tensor([[1.0, 2.0, -1.0, -2.0], [1.0, 2.0, -1.0, -2.0]]), torch.tensor([[0, 0, 2], [1, 3, 3]]), 2.0)
     yield "penalty < 1 (encourages repeats)", (torch.tensor([[1.0, -1.0, 3.0]]), torch.tensor([[0, 1]]), 0.5)
+    yield "float64 logits, penalty 1.5: return float64", \
+        (torch.tensor([[2.0, 1.0, -1.0, 0.5]], dtype=torch.float64), torch.tensor([[0, 2]]), 1.5)
     yield "-inf already present", (torch.tensor([[1.0, NEG_INF, -1.0]]), torch.tensor([[1, 2]]), 1.5)
     for i in range(n):
         B, V = 1 + i % 4, 2 + (i * 3) % 40
@@ -526,6 +561,14 @@ def _diagnose_repetition(ex: str, logits: Tensor, ids: Tensor, pen: float, got: 
         fail(ex, f"sign bug: {where} A negative logit must be *multiplied* by the penalty; dividing "
                  "moves it towards 0 and makes the token more likely. "
                  "Use torch.where(score < 0, score * penalty, score / penalty).")
+    if near(gv, v - pen) or near(gv, v + pen):
+        fail(ex, f"you added or subtracted the penalty: {where} The penalty is a factor: positive logits / penalty, "
+                 "negative logits * penalty.")
+    if near(gv, v + (v / pen if v > 0 else v * pen)):
+        fail(ex, f"the penalised logit was added to the old one (scatter_add?): {where} Replace the seen logits: "
+                 "logits.scatter(-1, input_ids, penalised).")
+    if near(gv, v / pen ** 2) or near(gv, v * pen ** 2):
+        fail(ex, f"you applied the penalty twice (penalty²): {where} Once per seen token.")
     if near(gv, v):
         fail(ex, f"a token from input_ids was left unchanged: {where}")
     fail(ex, f"{where} Seen tokens: positive logit / penalty, negative logit * penalty.")

@@ -23,7 +23,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.overrides import TorchFunctionMode
 
-from llmlab.checks import allclose, fail, generator, gradients_match, passed, run_case, single_threaded
+from llmlab.checks import (allclose, fail, generator, gradients_match, passed, precision_lost, run_case,
+                           single_threaded)
 from llmlab.gpt import Block, GPTConfig
 from llmlab.checks import yours_or_reference  # noqa: F401 - the labs call checks.yours_or_reference
 
@@ -141,6 +142,8 @@ def _attention_bugs(q: Tensor, k: Tensor, v: Tensor, allowed: Tensor | None) -> 
     masked = scores.masked_fill(~allowed, NEG_INF) if allowed is not None else scores
     e = (masked - masked.max()).exp()                                           # one max for the whole tensor
     out["global max"] = e / e.sum(-1, keepdim=True) @ v
+    out["scaled after the softmax"] = (q @ k.transpose(-2, -1)).masked_fill(
+        ~allowed if allowed is not None else torch.zeros((), dtype=torch.bool), NEG_INF).softmax(-1) / math.sqrt(d) @ v
     if v.size(-1) != d:
         out["scale by value width"] = _sdpa(q, k, v, allowed, scale=1.0 / math.sqrt(v.size(-1)))
     if q.size(-2) == k.size(-2):
@@ -154,6 +157,7 @@ def _attention_bugs(q: Tensor, k: Tensor, v: Tensor, allowed: Tensor | None) -> 
             out["mask transposed"] = _sdpa(q, k, v, allowed.transpose(-2, -1))
         if T == S > 1:
             out["a causal mask of your own, and the mask"] = _sdpa(q, k, v, _causal(T) & allowed)
+        out["mask added to the scores"] = (scores + allowed.to(scores.dtype)).softmax(-1) @ v
         for fill in (-1.0, -10.0, -100.0, -1e3):
             out[f"filled with {fill:g}"] = scores.masked_fill(~allowed, fill).softmax(-1) @ v
         out["mask after softmax"] = (scores.softmax(-1) * allowed) @ v
@@ -181,6 +185,10 @@ _ATTENTION_HINTS = {
     "global max": "you subtracted one maximum for the whole tensor before exp(): rows whose scores are far below "
                   "it underflow to 0/0. Subtract each row's own max (scores.max(dim=-1, keepdim=True)), or "
                   "just use torch.softmax(scores, dim=-1), which does.",
+    "mask added to the scores": "you added the boolean mask to the scores (True counts as 1): a mask is not a bias. "
+                                "Set the disallowed scores to -inf: scores.masked_fill(~allowed, float('-inf')).",
+    "scaled after the softmax": "you divided by √d after the softmax; the scale goes on the scores, before it: "
+                                "softmax(q @ kᵀ / √d) @ v.",
     "mask transposed": "the mask is transposed: `allowed[..., t, s]` says whether query t may see key s; use it "
                        "as given, on scores of shape (…, T, S).",
     "a causal mask of your own": "you applied a causal mask of your own: use the `allowed` passed in (it may be "
@@ -279,6 +287,7 @@ def check_attention(fn: Callable[..., Tensor], name: str = "scaled dot-product a
         _shape(ex, got, expected, q, k, desc)
         if not allclose(got, expected, atol=2e-5):
             _explain_attention(ex, got, q, k, v, allowed, expected, desc)
+        precision_lost(ex, got, expected, desc)
         n += 1
     for desc, q, k, v, allowed in list(_attention_cases(0))[2:7:2]:
         gradients_match(ex, fn, f"{desc}, gradients", (q, k, v, allowed), _sdpa, {0: "q", 1: "k", 2: "v"})
@@ -333,6 +342,11 @@ def _mha_cases(n_random: int = 30) -> Iterator[MHACase]:
         yield f"random (B={B}, T={T}, C={C}), {H} heads, {what}", x, c_attn, c_proj, H, allowed
 
 
+def _mha_with_grad(x: Tensor, c_attn: nn.Linear, c_proj: nn.Linear, H: int, allowed: Tensor | None) -> Tensor:
+    qkv = (_heads(t, H) for t in c_attn(x).split(x.size(-1), dim=-1))
+    return c_proj(_merge(F.scaled_dot_product_attention(*qkv, attn_mask=allowed)))
+
+
 def _heads(t: Tensor, H: int) -> Tensor:
     B, T, C = t.shape
     return t.view(B, T, H, C // H).transpose(1, 2)                      # (B, H, T, D)
@@ -359,16 +373,20 @@ def _mha(x: Tensor, c_attn: nn.Linear, c_proj: nn.Linear, H: int, allowed: Tenso
         return c_proj(y)
     if bug == "split per head":                                           # (B, T, H, 3D) -> q, k, v per head
         q, k, v = (t.transpose(1, 2) for t in qkv.view(B, T, H, 3 * D).split(D, dim=-1))
-    elif bug == "split without transpose":
+    elif bug in ("split without transpose", "split and merge without transpose"):
         q, k, v = (t.reshape(B, H, T, D) for t in (q, k, v))
     elif bug in ("heads interleaved", "split interleaved"):                # channel c to head c % H
         q, k, v = (t.view(B, T, D, H).permute(0, 3, 1, 2) for t in (q, k, v))
     else:
         q, k, v = (_heads(t, H) for t in (q, k, v))
     scale = 1.0 / math.sqrt(C) if bug == "scale by C" else 1.0 / math.sqrt(D) if bug != "no scale" else 1.0
+    if bug == "a causal mask of your own":
+        allowed = _causal(T)
     y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bug == "mask ignored" else allowed,
                                        scale=scale)                       # (B, H, T, D)
-    y = (y.reshape(B, T, C) if bug == "merge without transpose"
+    if bug == "residual added":
+        return c_proj(_merge(y)) + x
+    y = (y.reshape(B, T, C) if bug in ("merge without transpose", "split and merge without transpose")
          else y.permute(0, 2, 3, 1).reshape(B, T, C) if bug == "heads interleaved" else _merge(y))
     return y if bug == "no output projection" else c_proj(y)
 
@@ -391,6 +409,15 @@ _MHA_HINTS = {
     "split interleaved": "your heads take every n_head-th channel (a view of (B, T, D, n_head)), while the merge "
                          "puts them back side by side: head h owns the contiguous channels h*D .. (h+1)*D - 1, "
                          "view(B, T, n_head, D).transpose(1, 2).",
+    "split and merge without transpose": "the heads were split and merged with plain reshapes between (B, T, C) and "
+                                         "(B, n_head, T, D), which mixes tokens and channels. View as (B, T, n_head, "
+                                         "D), then .transpose(1, 2) — and back: y.transpose(1, 2).reshape(B, T, C).",
+    "a causal mask of your own": "you applied a causal mask of your own: pass the `allowed` you were given (None "
+                                 "means every token sees every token).",
+    "residual added": "you added x to the attention's output: the residual connection belongs to the block, not to "
+                      "multi-head attention — return c_proj(merged heads) only.",
+    "n_head and head size swapped": "you used C // n_head heads of n_head channels each: there are n_head heads, "
+                                    "each of D = C // n_head channels.",
     "split per head": "q, k and v were cut per head from a (B, T, n_head, 3D) view. GPT-2's c_attn "
                       "output is [q | k | v] along the channels: c_attn(x).split(C, dim=-1) first, then "
                       "split each into heads.",
@@ -427,7 +454,8 @@ def check_multi_head_attention(fn: Callable[..., Tensor], name: str = "multi-hea
                 if bug == "mask ignored" and allowed is None:
                     continue
                 try:
-                    wrong = _mha(x, c_attn, c_proj, H, allowed, bug)
+                    wrong = (_mha(x, c_attn, c_proj, C // H, allowed) if bug == "n_head and head size swapped"
+                             else _mha(x, c_attn, c_proj, H, allowed, bug))
                 except RuntimeError:
                     continue
                 if allclose(got, wrong, atol=1e-4, rtol=1e-3):
@@ -439,9 +467,12 @@ def check_multi_head_attention(fn: Callable[..., Tensor], name: str = "multi-hea
                      "Steps: q, k, v = c_attn(x).split(C, dim=-1); each to (B, n_head, T, D); attention with "
                      "`allowed` per head; back to (B, T, C); c_proj. Does your single-head attention pass "
                      "its own check?")
+        precision_lost(ex, got, expected, desc)
         n += 1
+    for desc, x, c_attn, c_proj, H, allowed in list(_mha_cases(0))[1:3]:
+        gradients_match(ex, fn, f"{desc}, gradients", (x, c_attn, c_proj, H, allowed), _mha_with_grad, {0: "x"})
     passed(ex, f"{n} cases agree with GPT-2's multi-head attention on SDPA (1 to 8 heads, causal, causal + "
-               "padding, one token)")
+               "padding, one token, float64), and so do the gradients")
 
 
 # ================================================================================================
@@ -488,6 +519,8 @@ def _ln_bugs(x: Tensor, w: Tensor, b: Tensor, eps: float) -> dict[str, Tensor]:
            "no affine": xhat, "weight only": xhat * w, "bias only": xhat + b,
            "weight and bias swapped": xhat * b + w, "shift before scale": (xhat + b) * w,
            "one plus the weight": xhat * (1 + w) + b,
+           "weight before normalising": (lambda y: (y - y.mean(-1, keepdim=True)) / torch.sqrt(
+               y.var(-1, keepdim=True, unbiased=False) + eps) + b)(x * w),
            "E[x²] - E[x]²": (x - mean) / torch.sqrt((x * x).mean(-1, keepdim=True) - mean * mean + eps) * w + b,
            "no mean subtracted (RMSNorm)": x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps) * w + b,
            "not normalised over the channels": ((x - x.mean(0, keepdim=True))
@@ -513,6 +546,8 @@ _LN_HINTS = {
     "weight only": "the bias is missing: return x_hat * weight + bias.",
     "bias only": "the weight is missing: return x_hat * weight + bias.",
     "weight and bias swapped": "weight and bias are swapped: x_hat * weight + bias.",
+    "weight before normalising": "you multiplied by the weight before normalising, so the normalisation undoes it: "
+                                 "normalise first, then x_hat * weight + bias.",
     "one plus the weight": "you scaled by (1 + weight) (Gemma's convention); nn.LayerNorm scales by the weight "
                            "itself: x_hat * weight + bias.",
     "E[x²] - E[x]²": "you computed the variance as E[x²] - E[x]²: when the mean is large next to the spread, the "
@@ -567,6 +602,7 @@ def check_layer_norm(fn: Callable[..., Tensor], name: str = "LayerNorm") -> None
             fail(ex, f"{int(bad.sum())} of {bad.numel()} values differ from F.layer_norm (case: {desc}); first at "
                      f"{idx}: got {got[idx].item():.5g}, expected {expected[idx].item():.5g}. LayerNorm is "
                      "(x - mean) / sqrt(var + eps) * weight + bias, mean and population variance over dim=-1.")
+        precision_lost(ex, got, expected, desc)
         n += 1
     for desc, x, w, b, eps in list(_ln_cases(0))[1:6:2]:
         gradients_match(ex, fn, f"{desc}, gradients", (x, w, b, eps),
@@ -637,6 +673,8 @@ def _block_cases(n_random: int = 12) -> Iterator[tuple[str, Tensor, _WatchedBloc
     yield "x (2, 1, 16), one token", torch.randn(2, 1, 16, generator=g), _random_block(16, 2, g)
     yield ("x (2, 5, 16), 4 heads, LayerNorms with eps = 0.5 (block.ln_1.eps, block.ln_2.eps)",
            torch.randn(2, 5, 16, generator=g), _random_block(16, 4, g, eps=0.5))
+    yield ("float64 x and block (2, 4, 8), 2 heads: return float64", torch.randn(2, 4, 8, generator=g).double(),
+           _random_block(8, 2, g).double())
     for i in range(n_random):
         H = [1, 2, 4, 3][i % 4]
         C, B, T = H * [4, 8][i % 2], 1 + i % 3, 2 + (i * 3) % 7
@@ -658,6 +696,13 @@ def _block_bugs(x: Tensor, block: Block) -> dict[str, Tensor]:
 
     ln1, ln2 = block.ln_1, block.ln_2
 
+    def ln_unbiased(h: Tensor, m: nn.LayerNorm) -> Tensor:
+        return (h - h.mean(-1, keepdim=True)) / torch.sqrt(h.var(-1, keepdim=True) + m.eps) * m.weight + m.bias
+
+    def ln_over_tokens(h: Tensor, m: nn.LayerNorm) -> Tensor:
+        mu, var = h.mean(1, keepdim=True), h.var(1, keepdim=True, unbiased=False)
+        return (h - mu) / torch.sqrt(var + m.eps) * m.weight + m.bias
+
     def ln1_default_eps(h: Tensor) -> Tensor:
         return F.layer_norm(h, h.shape[-1:], ln1.weight, ln1.bias, 1e-5)
 
@@ -677,6 +722,11 @@ def _block_bugs(x: Tensor, block: Block) -> dict[str, Tensor]:
                "ln_1 and ln_2 swapped": (s2 := x + attn(ln2(x))) + mlp(ln1(s2)),
                "eps ignored": (e := x + attn(ln1_default_eps(x))) + mlp(ln2_default_eps(e)),
                "GELU after the projection": h + F.gelu(block.mlp.c_proj(block.mlp.c_fc(ln2(h))), approximate="tanh"),
+               "GELU after the projection too": h + F.gelu(mlp(ln2(h)), approximate="tanh"),
+               "LayerNorm with the unbiased variance":
+                   (hu := x + attn(ln_unbiased(x, ln1))) + mlp(ln_unbiased(hu, ln2)),
+               "LayerNorm over the tokens": (ht := x + attn(ln_over_tokens(x, ln1))) + mlp(ln_over_tokens(ht, ln2)),
+               "one head": (h1 := x + _mha(ln1(x), block.attn.c_attn, block.attn.c_proj, 1, causal)) + mlp(ln2(h1)),
                "no LayerNorm": (u := x + attn(x)) + mlp(u),
                "MLP before attention": (m := x + mlp(ln2(x))) + attn(ln1(m)),
                "exact GELU": h + mlp(ln2(h), F.gelu),
@@ -707,6 +757,13 @@ _BLOCK_HINTS = {
     "ln_1 and ln_2 swapped": "ln_1 and ln_2 are swapped: ln_1 goes before the attention, ln_2 before the MLP.",
     "eps ignored": "you used eps = 1e-5 whatever the block's LayerNorms say: pass block.ln_1.eps and block.ln_2.eps "
                    "to your layer_norm.",
+    "GELU after the projection too": "you applied GELU after c_proj as well: the MLP is c_proj(gelu(c_fc(h))), "
+                                     "with nothing after c_proj.",
+    "LayerNorm with the unbiased variance": "your LayerNorm uses the unbiased variance (torch.var's default): pass "
+                                            "unbiased=False. Does your layer_norm pass its own check?",
+    "LayerNorm over the tokens": "your LayerNorm takes its statistics over the tokens (dim 1): normalise each token's "
+                                 "vector over its C channels (dim=-1).",
+    "one head": "you ran the attention with one head: pass block.attn.n_head.",
     "GELU after the projection": "the GELU is in the wrong place: it goes between c_fc and c_proj, "
                                  "c_proj(gelu(c_fc(h))), not after c_proj.",
     "ln_2 used twice": "you used ln_2 before the attention: ln_1 goes before the attention, ln_2 before the MLP.",
@@ -765,8 +822,12 @@ def check_transformer_block(fn: Callable[..., Tensor], name: str = "transformer 
                      "x = x + mha(layer_norm(x) with ln_1's weights, c_attn, c_proj, n_head, causal); "
                      "x = x + c_proj(gelu_tanh(c_fc(layer_norm(x) with ln_2's weights))). Do your layer_norm and "
                      "multi_head_attention pass their own checks?")
+        precision_lost(ex, got, expected, desc)
         n += 1
-    passed(ex, f"{n} cases agree with llmlab.gpt.Block (GPT-2's pre-LN block; 1 to 4 heads, one token)")
+    for desc, x, block in list(_block_cases(0))[:2]:
+        gradients_match(ex, fn, f"{desc}, gradients", (x, block), lambda x, block: Block.forward(block, x), {0: "x"})
+    passed(ex, f"{n} cases agree with llmlab.gpt.Block (GPT-2's pre-LN block; 1 to 4 heads, one token, the "
+               "block's eps, float64), and so do the gradients")
 
 
 __all__ = ["check_attention", "check_multi_head_attention", "check_layer_norm", "check_transformer_block"]

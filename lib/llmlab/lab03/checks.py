@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from llmlab.lab03 import crawl, scaling
-from llmlab.checks import call, fail, passed, single_threaded
+from llmlab.checks import call, fail, passed, run_case, single_threaded
 from llmlab.checks import yours_or_reference  # noqa: F401 - the labs call checks.yours_or_reference
 
 
@@ -43,6 +43,8 @@ DEDUP_CASES: list[tuple[str, list[str]]] = [
       "the weather report. " * 15 + "rain on monday."]),
     ("non-ASCII text: 'café' is not 'caf', 'Straße' is not 'strasse'",
      ["un café noir", "un caf noir", "UN CAFÉ NOIR", "Straße", "strasse", "STRASSE"]),
+    ("other scripts and compatibility characters: Greek, Chinese, the ligature 'ﬁ' is not 'fi'",
+     ["Καλημέρα κόσμε", "你好，世界", "καλημέρα  ΚΌΣΜΕ", "ﬁle", "file", "你好，世界"]),
 ]
 
 
@@ -53,7 +55,7 @@ def check_exact_dedup(fn: Callable[[Sequence[str]], Sequence[int]], name: str = 
     for desc, texts in DEDUP_CASES:
         want = crawl.exact_dedup(texts)
         given = list(texts)
-        got = call(ex, fn, given)
+        got = run_case(ex, fn, desc, given)
         if given != list(texts):
             fail(ex, f"you changed the list of texts you were given (case: {desc}): the crawl must stay as it is; "
                      "build a new list of indices instead.")
@@ -82,6 +84,15 @@ def check_exact_dedup(fn: Callable[[Sequence[str]], Sequence[int]], name: str = 
         if sorted(got) == want:
             fail(ex, f"right documents, wrong order: return the indices in increasing order, {want} "
                      f"(case: {desc}).")
+        if not texts and got:
+            fail(ex, f"an empty crawl keeps nothing: return [], got {got} (case: {desc}).")
+        adjacent = [i for i, t in enumerate(texts) if i == 0 or crawl.normalize(t) != crawl.normalize(texts[i - 1])]
+        if got == adjacent:
+            fail(ex, f"you kept {got}, expected {want} (case: {desc}): you removed only copies that follow each "
+                     "other; a copy can come anywhere later in the crawl — remember every hash you have seen (a set).")
+        if len(texts) - 1 in want and got == [i for i in want if i != len(texts) - 1]:
+            fail(ex, f"you kept {got}, expected {want} (case: {desc}): the last document is missing — an off-by-one "
+                     "in the loop (range(len(texts) - 1)?).")
         if got == [i + 1 for i in want]:
             fail(ex, f"you kept {got}, expected {want} (case: {desc}): indices count from 0 in Python "
                      "(`enumerate(texts)` gives them).")
@@ -114,6 +125,9 @@ def _dedup_normaliser_bug(texts: Sequence[str], got: list[int]) -> str:
         "(`crawl.normalize`), do not delete it.": lambda t: "".join(t.lower().split()),
         "you dropped the non-ASCII characters (encode('ascii', 'ignore')?): encode the text as UTF-8, "
         "`crawl.normalize(text).encode('utf-8')`.": lambda t: crawl.normalize(t).encode("ascii", "ignore"),
+        "you normalised Unicode (NFKC?), which equates 'ﬁ' and 'fi'; the lab's rule is `crawl.normalize` "
+        "(lower-case, whitespace collapsed) and nothing more.": lambda t: " ".join(
+            __import__("unicodedata").normalize("NFKC", t).lower().split()),
         "you used casefold(), which also equates 'ß' and 'ss'; the lab's rule is `crawl.normalize` (lower()).":
             lambda t: " ".join(t.casefold().split()),
         "you did not lower-case or collapse whitespace the way `crawl.normalize` does (strip only? "
@@ -150,7 +164,15 @@ def _minhash_bugs(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, np
         a32, ids32, b32 = a.astype(np.int32), ids.astype(np.int32), b.astype(np.int32)
         int32 = ((a32[:, None] * ids32[None, :] + b32[:, None]) % np.int32(P)).min(axis=1)
     table = (a[:, None] * ids[None, :] + b[:, None]) % P
+    with np.errstate(over="ignore"):
+        u32 = ((a.astype(np.uint32)[:, None] * ids.astype(np.uint32)[None, :] + b.astype(np.uint32)[:, None])
+               % np.uint32(P)).min(axis=1)
+    f64 = ((a.astype(np.float64)[:, None] * ids.astype(np.float64)[None, :] + b[:, None]) % P).min(axis=1)
     return {"argmin": table.argmin(axis=1),
+            "float64": f64,
+            "uint32": u32,
+            "modulus after the minimum": (a[:, None] * ids[None, :] + b[:, None]).min(axis=1) % P,
+            "a·(x + b)": ((a[:, None] * (ids[None, :] + b[:, None])) % P).min(axis=1),
             "int32": int32,
             "modulus 2**31": ((a[:, None] * ids[None, :] + b[:, None]) % (1 << 31)).min(axis=1),
             "b after the modulus": ((a[:, None] * ids[None, :]) % P + b[:, None]).min(axis=1),
@@ -163,6 +185,12 @@ def _minhash_bugs(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, np
 MINHASH_HINTS = {
     "argmin": "you returned *which* shingle has the smallest hash (argmin); the signature holds the smallest hash "
               "value itself (min).",
+    "float64": "you computed in float64, which holds integers exactly only up to 2^53 while a·x reaches 2^62, so the "
+               "low digits are lost: keep int64 arithmetic.",
+    "uint32": "your products wrapped around 2^32 (uint32): a·x reaches 2^62; keep the int64 arrays you were given.",
+    "modulus after the minimum": "you took the minimum before the modulus: hash first, h(x) = (a·x + b) % PRIME for "
+                                 "every shingle, then take the minimum of the hashes.",
+    "a·(x + b)": "you computed a·(x + b); the hash is a·x + b, then % PRIME.",
     "int32": "your products overflowed: a·x reaches 2^62, far beyond int32. Keep the int64 arrays you were given "
              "(no .astype(np.int32)).",
     "modulus 2**31": "you took the hash mod 2^31; the hash functions are mod crawl.PRIME = 2^31 - 1 (a prime, "
@@ -183,13 +211,16 @@ def check_minhash(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     for desc, ids, a, b in _minhash_cases():
         want = crawl.minhash(ids, a, b)
         given = (ids.copy(), a.copy(), b.copy())
-        got = call(ex, fn, *given)
+        got = run_case(ex, fn, desc, *given)
         for arr, orig, what in zip(given, (ids, a, b), ("ids", "a", "b")):
             if not np.array_equal(arr, orig):
                 fail(ex, f"you changed `{what}` in place (case: {desc}): the caller reuses the same hash functions "
                          "for every document. Compute into new arrays (`a[:, None] * ids[None, :]`, no `*=`).")
         if got is None:
             fail(ex, "your function returned None: return the signature array.")
+        if not isinstance(got, np.ndarray):
+            fail(ex, f"you returned a {type(got).__name__}; return a numpy array of shape (P,), as "
+                     f"`table.min(axis=1)` gives (case: {desc}).")
         got = np.asarray(got)
         if got.shape != want.shape:
             hint = (" You took the minimum over the hash functions (axis 0) for each shingle; take it over "
@@ -253,6 +284,9 @@ PF_HINTS = [
     (1 / 365, "that is petaFLOP/s-*years*: a PF-day is 1e15 FLOP/s for one day, 86,400 s."),
     (1 / 7, "that is petaFLOP/s-*weeks*: a PF-day is 1e15 FLOP/s for one day, 86,400 s."),
     (8.64e19, "you returned the FLOPs unchanged: divide by 8.64e19, the FLOPs of one PF-day."),
+    (10.0, "a factor of 10 too large: one PF-day is 8.64e19 FLOPs (1e15 × 86,400), not 8.64e18."),
+    (60.0, "a factor of 60: a day has 24 × 60 × 60 = 86,400 seconds."),
+    (3600.0, "a factor of 3,600: a day has 24 × 3,600 = 86,400 seconds."),
     (1e15 / 2 ** 50, "did you use 2^50 for peta? FLOP counts are decimal: a petaFLOP is 1e15."),
 ]
 
@@ -269,23 +303,34 @@ def check_compute(flops_fn: Callable[[float, float], float], pf_days_fn: Callabl
     """``flops_fn(N, D)`` = 6·N·D and ``pf_days_fn(C)`` = C / (1e15 · 86,400), checked on GPT-3."""
     ex = name
     for N, D in ((175e9, 300e9), (125e6, 300e9), (70e9, 1.4e12), (3.0, 5.0)):
-        got = call(ex, flops_fn, N, D)
+        got = run_case(ex, flops_fn, f"flops({N:g}, {D:g})", N, D)
         try:
             got = float(got)
         except (TypeError, ValueError):
             fail(ex, f"flops({N:g}, {D:g}) returned {got!r}; return a number.")
         want = scaling.train_flops(N, D)
+        if _rel(got, want) > 1e-6 and _rel(got, 6 * (N + D)) < 1e-6:
+            fail(ex, f"flops({N:.3g}, {D:.3g}) = {got:.4g} = 6·(N + D): compute is a product, 6·N·D — every parameter "
+                     "does its multiply-adds for every token.")
+        if _rel(got, want) > 1e-6 and D != 300e9 and _rel(got, 6 * N * 300e9) < 1e-6:
+            fail(ex, f"flops({N:.3g}, {D:.3g}) = {got:.4g} counts 300B tokens whatever D is: use the n_tokens "
+                     "argument.")
         if _rel(got, want) > 1e-6:
-            hint = _match(got / want, FLOPS_HINTS)
+            hint = _match(got / want, FLOPS_HINTS) or (
+                "an integer overflow? 6·N·D is beyond int64 (9.2e18); compute with Python floats."
+                if abs(got) < 2 ** 63 < want else None)
             fail(ex, f"flops(N={N:.3g}, D={D:.3g}) = {got:.4g}, expected {want:.4g}: "
                      + (hint or "training compute is C ≈ 6·N·D, linear in both N and D."))
     for C in (3.15e23, 8.64e19, 1.0):
-        got = call(ex, pf_days_fn, C)
+        got = run_case(ex, pf_days_fn, f"pf_days({C:g})", C)
         try:
             got = float(got)
         except (TypeError, ValueError):
             fail(ex, f"pf_days({C:g}) returned {got!r}; return a number.")
         want = scaling.pf_days(C)
+        if _rel(got, want) > 1e-6 and got == round(got) and _rel(got, want) < 1e-2:
+            fail(ex, f"pf_days({C:.3g}) = {got:g}, expected {want:.6g}: you rounded (or used //); return the exact "
+                     "quotient and round only when you print.")
         if _rel(got, want) > 1e-6:
             hint = _match(got / want, PF_HINTS)
             fail(ex, f"pf_days({C:.3g}) = {got:.4g}, expected {want:.4g}: "
@@ -309,9 +354,12 @@ def check_compute_optimal(fn: Callable[..., tuple[float, float]], name: str = "c
              (1e21, 20.0, "C = 1e21, 20 tokens/param"),
              (1e15, 5.0, "C = 1e15, 5 tokens/param"),
              (1e3, 5.0, "a tiny budget C = 1000, 5 tokens/param: N = 5.77, not a whole number"),
-             (2.5e25, 40.0, "C = 2.5e25, 40 tokens/param")]
+             (2.5e25, 40.0, "C = 2.5e25, 40 tokens/param"),
+             (1e20, 12.5, "C = 1e20, 12.5 tokens/param (not a whole number)")]
     for C, r, desc in cases:
-        got = call(ex, fn, C, tokens_per_param=r)
+        got = run_case(ex, lambda c: fn(c, tokens_per_param=r), desc, C)
+        if isinstance(got, (list, np.ndarray)):
+            fail(ex, f"you returned a {type(got).__name__}; return a tuple, `return n, d` (case: {desc}).")
         try:
             N, D = (float(v) for v in got)
         except (TypeError, ValueError):
@@ -329,6 +377,17 @@ def check_compute_optimal(fn: Callable[..., tuple[float, float]], name: str = "c
             if _rel(N, wN * scale) < 1e-6:
                 fail(ex, f"N = {N:.4g} is N in {unit} (expected {wN:.4g}) (case: {desc}): return plain counts of "
                          "parameters and tokens; format them when you print.")
+        wrong_rules = {"C = 2·N·D": (C / (2 * r)) ** 0.5, "C / 6 · r (precedence)": (C / 6 * r) ** 0.5,
+                       "√(C / 6) · r": (C / 6) ** 0.5 * r, "√(C / 6) / r": (C / 6) ** 0.5 / r,
+                       "C / (6r²)": (C / (6 * r * r)) ** 0.5, "cube root": (C / (6 * r)) ** (1 / 3),
+                       "C / 6 / √r": C / 6 / r ** 0.5}
+        for rule, n_wrong in wrong_rules.items():
+            if _rel(N, n_wrong) < 1e-6:
+                fail(ex, f"N = {N:.4g}, expected {wN:.4g} (case: {desc}): your N follows {rule}. From C = 6·N·D and "
+                         "D = r·N: C = 6·r·N², so N = (C / (6·r)) ** 0.5 — mind the parentheses.")
+        if N == int(N) and abs(N - wN) < 1 and _rel(N, wN) > 1e-9:
+            fail(ex, f"N = {N:g}, expected {wN:.6g} (case: {desc}): an integer square root (math.isqrt?) rounds "
+                     "it down; use ** 0.5 or math.sqrt on floats.")
         if _rel(N, C / (6 * r)) < 1e-6:
             fail(ex, f"N = {N:.4g} = C / 6r: you forgot the square root. With D = r·N, C = 6·r·N², so "
                      f"N = √(C / 6r) (case: {desc}).")
@@ -688,13 +747,16 @@ def check_scaling_law_objective(fn: Callable[..., float], name: str = "scaling-l
             if np.isclose(got, want, rtol=1e-6, atol=1e-12):
                 n += 1
                 continue
-            for bug, wrong in _fit_bugs(theta, logN, logD, logL, delta).items():
+            with np.errstate(all="ignore"):
+                bugs = _fit_bugs(theta, logN, logD, logL, delta)
+            for bug, wrong in bugs.items():
                 if np.isclose(got, wrong, rtol=1e-6, atol=1e-12) and not np.isclose(wrong, want, rtol=1e-6,
                                                                                     atol=1e-12):
                     fail(ex, f"{_FIT_HINTS[bug]} (case: {desc}; theta = {np.round(theta, 3).tolist()})")
             if not np.isfinite(got):
-                fail(ex, f"your objective is {got} (case: {desc}; theta = {np.round(theta, 3).tolist()}): is a "
-                         "logarithm taken of a negative number? Keep A, B, E positive as exp(a), exp(b), exp(e).")
+                fail(ex, f"your objective is {got} (case: {desc}; theta = {np.round(theta, 3).tolist()}): did exp() "
+                         "overflow (exp(800) is inf)? Compute log L̂ with a log-sum-exp (scipy.special.logsumexp, or "
+                         "np.logaddexp), never log(exp(..) + ..). Or is a logarithm taken of a negative number?")
             fail(ex, f"got {got:.6g}, expected {want:.6g} (case: {desc}; theta = {np.round(theta, 3).tolist()}). "
                      "The objective: log L̂ = logsumexp(a − alpha·log N, b − beta·log D, e) per run, r = log L̂ − "
                      "log_L, then the sum of Huber_delta(r).")
