@@ -122,14 +122,15 @@ plt.tight_layout(); plt.show()
 timing.join(per_token.add_suffix(", µs/token")).round(1)
 
 # %% [markdown]
-# Read the numbers for what they are. On two CPU cores there are not thousands of parallel units to fill, and the
-# recurrent nets — fewer operations per token — are *not* slower here: in our runs, at T = 512, the RNN's step took
-# 40–60 ms, the LSTM's 85–95 ms and the transformer's 210–260 ms (timings move by 10–20% from run to run). What the
-# measurement does show is the other half of the trade: the plain RNN's cost per token stays flat (about 3–4 µs: `T`
-# steps of the same small work; the LSTM's jumps at T = 256, a CPU effect we have not tracked down), while the
-# transformer's grows with `T`, from about 7–8 µs at T = 64 to 13–16 at T = 512 — attention is quadratic in the
-# length, which is why long contexts are expensive and why Lab 04's memory tricks exist. The transformer's win is on
-# parallel hardware: its `T` positions are one big matrix product per layer instead of `T` dependent small ones
+# Read the numbers for what they are. On two CPU cores there are not thousands of parallel units to fill, and which
+# net is faster depends on the CPU: on one machine we measured, at T = 512, the RNN's step took 40–60 ms, the LSTM's
+# 85–95 ms and the transformer's 210–260 ms; on the machine that ran the outputs above, 104, 389 and 138 ms, with
+# the RNN's cost per token jumping at T = 128 and the LSTM's at T = 256 (cache effects we have not tracked down;
+# timings also move by 10–20% from run to run). So this measurement cannot tell you that parallel beats sequential.
+# What it shows on both machines is the other half of the trade: the transformer's cost per token grows with `T`
+# (here from 5.5 µs at T = 64 to 8.4 at T = 512; on the other machine from 7–8 to 13–16) — attention is quadratic in
+# the length, which is why long contexts are expensive and why Lab 04's memory tricks exist. The transformer's win is
+# on parallel hardware: its `T` positions are one big matrix product per layer instead of `T` dependent small ones
 # (Vaswani et al. 2017, Table 1: O(1) sequential operations per layer against O(T) for a recurrent layer; their base
 # model trained in 12 hours on 8 GPUs). Under `PROFILE = "gpu"` the same cell times it on a GPU; this course has not
 # yet recorded that run, so we make no claim about its numbers here.
