@@ -18,19 +18,15 @@ def _result(values: np.ndarray, model: str) -> benchmark.Result:
                             statistic=lambda i: values[i].mean())
 
 
-def test_paired_difference_matches_scipys_paired_bootstrap_and_is_narrower_than_unpaired():
-    from scipy import stats
+def test_paired_difference_is_the_core_paired_bootstrap_on_results():
+    """llmlab.intervals.paired_bootstrap is tested against scipy (tests/core/test_intervals.py); a model's Result
+    carries its per-item statistic, and the difference of two must be exactly that bootstrap."""
+    from llmlab import intervals
     rng = np.random.default_rng(1)
     difficulty = rng.uniform(0.1, 0.6, 100)                    # shared by both models: cancels when paired
     a, b = difficulty + rng.normal(0.05, 0.03, 100), difficulty + rng.normal(0.0, 0.03, 100)
-    diff, lo, hi = benchmark.paired_difference(_result(a, "a"), _result(b, "b"), iters=4000)
-    ref = stats.bootstrap((a, b), lambda x, y: x.mean() - y.mean(), paired=True, vectorized=False,
-                          n_resamples=4000, method="percentile", random_state=0).confidence_interval
-    assert diff == pytest.approx(a.mean() - b.mean())
-    assert lo == pytest.approx(ref.low, abs=0.003) and hi == pytest.approx(ref.high, abs=0.003)
-    unpaired = stats.bootstrap((a, b), lambda x, y: x.mean() - y.mean(), paired=False, vectorized=False,
-                               n_resamples=2000, method="percentile", random_state=0).confidence_interval
-    assert hi - lo < 0.5 * (unpaired.high - unpaired.low)
+    assert benchmark.paired_difference(_result(a, "a"), _result(b, "b"), iters=2000) == pytest.approx(
+        intervals.paired_bootstrap(a, b, iters=2000))
     with pytest.raises(ValueError, match="one task, metric and item set"):
         benchmark.paired_difference(_result(a, "a"), _result(b[:50], "b"))
 
