@@ -2,9 +2,9 @@
 # # Lab 01 — Prompting and sampling
 #
 # **Topics:** what a large language model (LLM) and a prompt are · tokens and the "≈ 4 characters per token" rule ·
-# the context window and `max_new_tokens` · in-context learning (zero-, one- and few-shot prompts) and its limits ·
-# decoding: greedy, random sampling, temperature, top-k, top-p, repetition penalty · the generative-AI project life
-# cycle.
+# the context window and `max_new_tokens` · one model, many use cases · in-context learning (zero-, one- and
+# few-shot prompts) and its limits · decoding: greedy, random sampling, temperature, top-k, top-p, repetition
+# penalty · the generative-AI project life cycle.
 #
 # **After this lab you can**
 # - explain what a model sees (tokens, a fixed window) and what it returns (a distribution over the next token);
@@ -27,6 +27,7 @@ PROFILE = "cpu"  # "cpu" (offline, TinyWorld zoo), "gpu" (CUDA), "hub" (Hugging 
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 import torch
 
 import llmlab
@@ -158,6 +159,28 @@ print("reference:          ", dialogues[0]["summary"])
 # (Sunday and 26 coins, not Wednesday and 10). Text that reads well and is not grounded in the input is a
 # **hallucination**. A word-overlap score such as ROUGE-L still gives it some credit (it shares "will", "for",
 # "coins"); §4 therefore also counts *slot accuracy*, the share of the dialogue's facts the summary copies right.
+#
+# **One model, many use cases.** What LLMs are used for — chat, writing, summarizing, translating, answering
+# questions, extracting information, writing code, calling tools — is one mechanism, next-token prediction, asked in
+# different words. `gpt-instruct` was taught six such tasks; here is the first held-out request of each, answered
+# greedily, beside the reference answer:
+
+# %%
+tour = pd.DataFrame(prompting.use_case_tour(instruct, itok)).set_index("task")
+print(f"{int(tour['exact'].sum())} of {len(tour)} answers are exactly the reference")
+with pd.option_context("display.max_colwidth", 80):
+    display(tour)
+
+# %% [markdown]
+# On the build that ran these outputs only the review's class is exactly right. The other answers show the *form* of
+# their task before its content: the summary is a fluent "X buys Y at Z for N coins" about the wrong customer, item
+# and shop (a hallucination again), the fact list opens with the right field name and a wrong value, the translation
+# starts like the reference and stops early, the answer is one short word that is not the pet's name, and the
+# past-tense rewrite is babble. That is what 0.7M parameters and 500 steps of instruction tuning buy; Lab 05 measures
+# how fine-tuning moves such numbers, Lab 06 how to measure them fairly. Two use cases of the list are not in this
+# table because they need more than one completion: writing code that is then run (PAL) and calling tools or external
+# data (RAG, ReAct) are Lab 10's, on `gpt-pal` and `gpt-rag`; a chat model and the policy it should follow, Labs
+# 07-08.
 #
 # ## 4. In-context learning: zero-, one- and few-shot prompts
 #
@@ -574,6 +597,8 @@ for name in acc:
     report.record(f"summary_rougeL/{name}", [round(rouge[name][k], 3) for k in KS_SUMMARY],
                   note=f"k = {KS_SUMMARY}, {N_DIALOGUES} held-out dialogues")
 report.record("sentiment_acc/instruct_zero_shot_instruction", round(instruct_native["accuracy"], 3))
+report.record("use_case_tour_exact", {task: bool(ok) for task, ok in tour["exact"].items()},
+              note=f"{profile.models['instruct']}, the first held-out request of each task, greedy")
 report.record("sentiment_acc/instruct_by_wording", {k: round(v, 3) for k, v in wording["accuracy"].items()})
 report.record("summary_rougeL/instruct_zero_shot_instruction", round(instruct_native_summary["rougeL"], 3))
 report.record("summary_truncated_at_2_shots", summaries[base_name][-1]["truncated"], unit="prompts",

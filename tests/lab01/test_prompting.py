@@ -280,3 +280,19 @@ def test_plots_draw_one_line_per_model_and_family():
     ax = P.plot_sweep(rows)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["greedy", "temperature", "top-p"]
     plt.close("all")
+
+
+def test_use_case_tour_asks_one_held_out_request_per_task(monkeypatch):
+    asked = []
+
+    def fake_complete(model, tok, prompts_, **kw):
+        asked.extend(prompts_)
+        return [" positive" if p.startswith("Classify") else "?" for p in prompts_]
+    monkeypatch.setattr(P.inference, "complete", fake_complete)
+    rows = P.use_case_tour(None, None)
+    tasks = [r["task"] for r in rows]
+    assert sorted(tasks) == sorted({r["task"] for r in tinyworld.rows("instructions", "test")})
+    first = {t: next(r for r in tinyworld.rows("instructions", "test") if r["task"] == t) for t in tasks}
+    assert asked == [prompts.instruction_prompt(first[t]["instruction"], first[t]["input"]) for t in tasks]
+    sentiment = rows[tasks.index("sentiment")]
+    assert sentiment["exact"] == (first["sentiment"]["output"] == "positive") and sentiment["answer"] == "positive"

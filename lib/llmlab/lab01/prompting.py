@@ -70,6 +70,20 @@ NAME_TASK = TemplateTask("name", "dialogsum", "line", "name", max_new_tokens=3, 
                          label_key="name", template="{input}\nName:")
 
 
+def use_case_tour(model: PreTrainedModel, tok: PreTrainedTokenizerBase, split: str = "test",
+                  max_new_tokens: int = 48) -> list[dict]:
+    """One held-out request of each task the instruction-tuned model was taught (classify, rewrite, translate,
+    answer, summarize, extract facts), answered greedily: the use cases of one model, one line each."""
+    first: dict[str, dict] = {}
+    for row in tinyworld.rows("instructions", split):
+        first.setdefault(row["task"], row)
+    rows = list(first.values())
+    answers = inference.complete(model, tok, [P.instruction_prompt(r["instruction"], r["input"]) for r in rows],
+                                 max_new_tokens=max_new_tokens, stop_at_newline=False)
+    return [{"task": r["task"], "request": f"{r['instruction']} {r['input']}", "answer": a.strip(),
+             "reference": r["output"], "exact": a.strip() == r["output"].strip()} for r, a in zip(rows, answers)]
+
+
 def name_rows(split: str) -> list[dict]:
     """Dialogue first lines in which the speaker says "I'm <First> <Last>", with the first name as the answer."""
     out = []
