@@ -263,7 +263,7 @@ pd.concat({name: pd.DataFrame(rows).set_index("k") for name, rows in short_summa
 KS_NAME = [0, 1, 2, 4]
 name_queries, name_pool = prompting.name_rows("test"), prompting.name_rows("train")
 print(prompts.few_shot_prompts(prompting.NAME_TASK, name_queries[:1], name_pool, k=1)[0], "\n")
-names = {name: prompting.few_shot_eval_rows(m, t, prompting.NAME_TASK, KS_NAME, name_queries, name_pool)
+names = {name: prompts.few_shot_eval_on(m, t, prompting.NAME_TASK, KS_NAME, name_queries, name_pool)
          for name, (m, t) in icl_models.items()}
 pd.concat({name: pd.DataFrame(rows).set_index("k")[["accuracy", "label_word_rate", "truncated"]]
            for name, rows in names.items()}, axis=1)

@@ -214,8 +214,15 @@ def few_shot_eval(model: PreTrainedModel, tok: PreTrainedTokenizerBase, task: st
     their start to the context window), ``mean_prompt_tokens`` and ``n``. Greedy decoding.
     """
     t = get_task(task)
-    queries = tinyworld.rows(t.family, split)[:n]
-    pool = tinyworld.rows(t.family, pool_split)
+    queries, pool = tinyworld.rows(t.family, split)[:n], tinyworld.rows(t.family, pool_split)
+    return few_shot_eval_on(model, tok, t, ks, queries, pool, seed=seed, style=style, batch_size=batch_size)
+
+
+def few_shot_eval_on(model: PreTrainedModel, tok: PreTrainedTokenizerBase, task: str | Task, ks: Sequence[int],
+                     queries: Sequence[dict], pool: Sequence[dict], *, seed: int = 0, style: str = "canonical",
+                     batch_size: int = 50) -> list[dict[str, Any]]:
+    """``few_shot_eval`` on given rows: ``queries`` answered with k shots drawn from ``pool``."""
+    t = get_task(task)
     window = window_of(model, tok)
     out = []
     for k in ks:

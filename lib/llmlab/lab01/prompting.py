@@ -30,21 +30,6 @@ def short_rows(tok: PreTrainedTokenizerBase, rows: Sequence[dict], key: str, max
     return [r for r, m in zip(rows, P.prompt_lengths(tok, [r[key] for r in rows])) if m <= max_tokens]
 
 
-def few_shot_eval_rows(model: PreTrainedModel, tok: PreTrainedTokenizerBase, task: str | P.Task, ks: Sequence[int],
-                       queries: Sequence[dict], pool: Sequence[dict], *, seed: int = 0) -> list[dict[str, Any]]:
-    """``prompts.few_shot_eval`` on given rows: ``queries`` answered with k shots drawn from ``pool``."""
-    t = P.get_task(task)
-    budget = window_of(model, tok) - t.max_new_tokens
-    out = []
-    for k in ks:
-        prompts = P.few_shot_prompts(t, queries, pool, k, seed=seed)
-        preds = inference.complete(model, tok, prompts, max_new_tokens=t.max_new_tokens)
-        lengths = P.prompt_lengths(tok, prompts)
-        out.append({"k": k, **P.score(t, preds, queries), "truncated": sum(x > budget for x in lengths),
-                    "mean_prompt_tokens": sum(lengths) / len(lengths), "n": len(queries)})
-    return out
-
-
 def few_shot_eval_short(model: PreTrainedModel, tok: PreTrainedTokenizerBase, task: str, ks: Sequence[int], n: int,
                         max_input_tokens: int, *, seed: int = 0) -> list[dict[str, Any]]:
     """``prompts.few_shot_eval`` on short rows only (queries from the test split, shots from train, each input
@@ -52,7 +37,7 @@ def few_shot_eval_short(model: PreTrainedModel, tok: PreTrainedTokenizerBase, ta
     t = P.get_task(task)
     queries = short_rows(tok, tinyworld.rows(t.family, "test"), t.input_key, max_input_tokens)[:n]
     pool = short_rows(tok, tinyworld.rows(t.family, "train"), t.input_key, max_input_tokens)
-    return few_shot_eval_rows(model, tok, t, ks, queries, pool, seed=seed)
+    return P.few_shot_eval_on(model, tok, t, ks, queries, pool, seed=seed)
 
 
 @dataclass(frozen=True)
