@@ -71,7 +71,8 @@ print(f"\n--- one training pair ---\n{src}\n--> {tgt}")
 #   (lr 3e-2).
 #
 # *Training memory* is measured in one training step, from the tensors themselves: parameters, gradients, AdamW's
-# two moments, and the activations autograd saves for the backward pass (counted through `saved_tensors_hooks`).
+# two moments, and the activations autograd saves for the backward pass (counted through `saved_tensors_hooks`; a
+# weight autograd keeps, trainable or frozen, is counted once, as a parameter, not again as an activation).
 
 # %%
 base_scores = data.score_summaries(base, tok, DIALOGUES)
@@ -150,12 +151,13 @@ pd.concat({"course: FLAN-T5-base on DialogSum": course, f"ours: {profile.models[
 #   of their title.
 # - **Prompt tuning lags**, as the course says for models far below ~10B parameters: 20 or 100 virtual tokens move
 #   ROUGE-L by about one hundredth at most (here both slightly down). 100 tokens cost 5× the trainable parameters
-#   and ~1.5–2× the time (the input grows by 100 positions), for nothing more.
+#   and ~1.4–2× the time (the input grows by 100 positions), for nothing more.
 # - **Memory**: full fine-tuning holds a gradient and two AdamW moments for every parameter (3 × 3.9 MB here); LoRA
 #   and prompt tuning hold them only for their few parameters. The activations — the biggest item at batch 16 — are
-#   similar for all methods (prompt tuning's grow with its virtual tokens): PEFT saves gradient and optimizer
-#   memory, not activation memory. Training time falls by about a fifth (19 → 15 s), not more: the backward pass
-#   still runs through the whole network.
+#   of one size for all methods (LoRA's about a sixth lower, as autograd keeps no input for a frozen layer's weight
+#   gradient; prompt tuning's grow with its virtual tokens): PEFT saves gradient and optimizer memory, not
+#   activation memory. LoRA's training time falls by a fifth to a quarter (`train s`; it varies with the machine's
+#   load), not more: the backward pass still runs through the whole network.
 #
 # ## 3. LoRA from scratch
 #

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from llmlab import train as trainer
+from llmlab import activations, train as trainer
 
 # learning rates per method: LoRA and prompt tuning update few, zero- or randomly-initialised
 # parameters and want a larger step than full fine-tuning (as in the LoRA and prompt-tuning papers)
@@ -69,27 +69,19 @@ def wrap(model: nn.Module, method: str, *, lora_r: int = 4, lora_alpha: float | 
 def training_memory(model: nn.Module, batch: trainer.Batch) -> dict[str, int]:
     """Bytes held during one AdamW training step, counted from the tensors themselves: parameters,
     gradients, the optimizer's state (two moments per trainable parameter) and the activations that
-    autograd saves for the backward pass (through ``saved_tensors_hooks``; a tensor saved twice counts once)."""
+    autograd saves for the backward pass (``activations.saved_activation_bytes``: frozen weights and the
+    batch are not activations; a tensor saved twice counts once)."""
     model = copy.deepcopy(model).train()
-    seen: dict[int, int] = {}
-
-    def pack(t: torch.Tensor):
-        if t.requires_grad and t.grad_fn is None:          # a parameter (a leaf), already counted
-            return t
-        seen.setdefault(t.untyped_storage().data_ptr(), t.untyped_storage().nbytes())
-        return t
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-6)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        loss = model(**batch).loss
-    loss.backward()
+    acts, _ = activations.saved_activation_bytes(model, batch, backward=True)
     opt.step()
     unique = {id(p): p for p in model.parameters()}.values()
     nbytes = lambda t: t.numel() * t.element_size()  # noqa: E731
     state = sum(nbytes(v) for s in opt.state.values() for v in s.values() if torch.is_tensor(v) and v.dim() > 0)
     return {"params": sum(nbytes(p) for p in unique),
             "grads": sum(nbytes(p.grad) for p in params if p.grad is not None),
-            "optimizer": state, "activations": sum(seen.values())}
+            "optimizer": state, "activations": acts}
 
 
 def tune(model: nn.Module, pairs, method: str, steps: int, *, pad_id: int, batch_size: int = 16, seed: int = 0,
@@ -139,10 +131,7 @@ def tune_with_hf_trainer(model: nn.Module, pairs, steps: int, *, pad_id: int, ba
             dataloader_num_workers=0, disable_tqdm=True, use_cpu=next(model.parameters()).device.type == "cpu")
         optimizers = (None, None)
         if our_schedule:
-            decay = [p for p in tuned.parameters() if p.requires_grad and p.dim() >= 2]
-            rest = [p for p in tuned.parameters() if p.requires_grad and p.dim() < 2]
-            opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
-                                    lr=lr, betas=(0.9, 0.98), fused=True)
+            opt = trainer.adamw(tuned, lr, weight_decay=0.01)
             schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: trainer.lr_at(s, steps, lr, warmup) / lr)
             optimizers = (opt, schedule)
         hf = Trainer(model=tuned, args=args, train_dataset=Batches(), data_collator=lambda one: one[0],

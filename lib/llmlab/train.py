@@ -126,6 +126,16 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def adamw(model: torch.nn.Module, lr: float, weight_decay: float = 0.01) -> torch.optim.AdamW:
+    """The course's optimizer: AdamW, betas 0.9 / 0.98, weight decay on matrices only (not on norms or biases)."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    fused = next(model.parameters()).device.type in ("cuda", "cpu")   # one kernel (CPU: one loop) per step
+    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.98),
+                             fused=fused or None)
+
+
 def train(model: torch.nn.Module, next_batch: Callable[[int], Batch], steps: int, *, lr: float = 3e-3,
           warmup: int = 50, weight_decay: float = 0.01, clip: float = 1.0, desc: str = "train",
           log_every: int = 10, progress: bool = True, amp_dtype: torch.dtype | str | None = "auto",
@@ -151,12 +161,7 @@ def train(model: torch.nn.Module, next_batch: Callable[[int], Batch], steps: int
         amp_dtype = autocast_dtype(device, model_width(model))
     elif isinstance(amp_dtype, str):
         raise ValueError(f"amp_dtype={amp_dtype!r}: use 'auto', None (fp32) or a torch dtype such as torch.bfloat16")
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() < 2]
-    fused = device.type in ("cuda", "cpu")   # one kernel (CPU: one loop) for the whole optimizer step
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.98),
-                            fused=fused or None)
+    opt = adamw(model, lr, weight_decay)
     step_model = torch.compile(model) if compile else model
     if timing_warmup is None:
         timing_warmup = min(10, steps // 5) if (compile or device.type == "cuda") else 0

@@ -485,7 +485,7 @@ def _with_helpers(fn: Callable) -> list[Callable]:
 
 # what turns data into weights, hashed into every key (not all of train.py: its speed and MFU
 # reporting, used by the labs on GPUs, must not rebuild the zoo)
-TRAINING_CODE = (trainer.train, trainer.lr_at, trainer.stream_batcher, trainer.pad, trainer.sft_batcher,
+TRAINING_CODE = (trainer.train, trainer.adamw, trainer.lr_at, trainer.stream_batcher, trainer.pad, trainer.sft_batcher,
                  trainer.seq2seq_batcher, trainer.length_grouped, trainer.autocast_dtype, trainer.model_width, bpe)
 
 

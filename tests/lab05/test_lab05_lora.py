@@ -62,3 +62,26 @@ def test_training_memory_counts_adam_state():
     m = finetune.training_memory(Wrap(), {"x": torch.randn(3, 4)})
     n = sum(p.numel() for p in model.parameters())
     assert m["params"] == m["grads"] == 4 * n and m["optimizer"] == 8 * n and m["activations"] > 0
+
+
+def test_training_memory_does_not_count_frozen_weights_as_activations():
+    # A frozen 1000 x 1000 layer (4 MB) is saved by autograd to pass the gradient to its input; it is a weight
+    # the model holds anyway, not an activation (LoRA's base layers are exactly this).
+    frozen, head = nn.Linear(1000, 1000), nn.Linear(1000, 1)
+    frozen.requires_grad_(False)
+
+    class Out:
+        def __init__(self, loss):
+            self.loss = loss
+
+    class Wrap(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(torch.ones(1000))
+            self.frozen, self.head = frozen, head
+
+        def forward(self, x):
+            return Out(self.head(self.frozen(x * self.scale)).pow(2).mean())
+    m = finetune.training_memory(Wrap(), {"x": torch.randn(3, 1000)})
+    assert 0 < m["activations"] < 100_000, m
+    assert m["params"] > 4_000_000 and m["grads"] == 4 * (1000 + 1000 + 1)
