@@ -1,4 +1,5 @@
 """The from-scratch LoRA layer against peft's, merge/unmerge, the memory probe and the adapter toggles."""
+import types
 import torch
 from torch import nn
 from transformers.pytorch_utils import Conv1D
@@ -45,21 +46,20 @@ def test_latency_reports_three_timings():
     assert set(t) == {"base", "LoRA unmerged", "LoRA merged"} and all(v > 0 for v in t.values())
 
 
+class SquaredLoss(nn.Module):
+    """A module with a loss output, like a transformers model: ``SquaredLoss(net)(x).loss``."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return types.SimpleNamespace(loss=self.net(x).pow(2).mean())
+
+
 def test_training_memory_counts_adam_state():
     model = nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 1))
-
-    class Out:
-        def __init__(self, loss):
-            self.loss = loss
-
-    class Wrap(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.net = model
-
-        def forward(self, x):
-            return Out(self.net(x).pow(2).mean())
-    m = finetune.training_memory(Wrap(), {"x": torch.randn(3, 4)})
+    m = finetune.training_memory(SquaredLoss(model), {"x": torch.randn(3, 4)})
     n = sum(p.numel() for p in model.parameters())
     assert m["params"] == m["grads"] == 4 * n and m["optimizer"] == 8 * n and m["activations"] > 0
 
@@ -67,21 +67,15 @@ def test_training_memory_counts_adam_state():
 def test_training_memory_does_not_count_frozen_weights_as_activations():
     # A frozen 1000 x 1000 layer (4 MB) is saved by autograd to pass the gradient to its input; it is a weight
     # the model holds anyway, not an activation (LoRA's base layers are exactly this).
-    frozen, head = nn.Linear(1000, 1000), nn.Linear(1000, 1)
-    frozen.requires_grad_(False)
+    frozen = nn.Linear(1000, 1000).requires_grad_(False)
 
-    class Out:
-        def __init__(self, loss):
-            self.loss = loss
-
-    class Wrap(nn.Module):
+    class ScaledThenFrozen(nn.Module):       # a trainable scale before the frozen layer: its input needs a gradient
         def __init__(self):
             super().__init__()
-            self.scale = nn.Parameter(torch.ones(1000))
-            self.frozen, self.head = frozen, head
+            self.scale, self.frozen, self.head = nn.Parameter(torch.ones(1000)), frozen, nn.Linear(1000, 1)
 
         def forward(self, x):
-            return Out(self.head(self.frozen(x * self.scale)).pow(2).mean())
-    m = finetune.training_memory(Wrap(), {"x": torch.randn(3, 1000)})
+            return self.head(self.frozen(x * self.scale))
+    m = finetune.training_memory(SquaredLoss(ScaledThenFrozen()), {"x": torch.randn(3, 1000)})
     assert 0 < m["activations"] < 100_000, m
     assert m["params"] > 4_000_000 and m["grads"] == 4 * (1000 + 1000 + 1)
